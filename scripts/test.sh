@@ -19,4 +19,4 @@ mkdir -p test-results
 node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=junit --test-reporter-destination=test-results/junit.xml \
-  test/unit/*.test.ts test/integration/*.test.ts
+  test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import Docker from 'dockerode';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -64,4 +65,9 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Workers in tests log errors only; a test's own assertions say what went wrong. */
+export function quietTemporalRuntime(): void {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 }

@@ -1,0 +1,214 @@
+// Docker activities: each does one thing to the load-balancer container, finds it by our ownership label,
+// and is safe to run again after a crash at any line.
+import { ApplicationFailure } from '@temporalio/activity';
+import type Docker from 'dockerode';
+import { readContainerFile, writeContainerFile } from './container-files.js';
+import {
+  configPath,
+  containerLabels,
+  containerName,
+  haproxyConfig,
+  ownerFilter,
+  ownerUidLabel,
+  statsPort,
+} from './load-balancer.js';
+import type { DockerClusterRef, IpFamily, LoadBalancerAddress, LoadBalancerSpec } from './types.js';
+
+export interface DockerSettings {
+  /** The image used when a DockerCluster sets no spec.loadbalancerImage. */
+  defaultImage: string;
+  /** The Docker network the load balancers join; created when missing. */
+  network: string;
+  /** The host address the load balancers' ports are published on. */
+  hostIp: string;
+}
+
+interface DockerError {
+  statusCode?: number;
+  json?: { message?: string };
+  message: string;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as DockerError).statusCode;
+}
+
+function messageOf(error: unknown): string {
+  return (error as DockerError).json?.message ?? (error as DockerError).message;
+}
+
+export function createDockerActivities(docker: Docker, settings: DockerSettings) {
+  async function findOwned(ref: DockerClusterRef): Promise<Docker.ContainerInfo | undefined> {
+    const found = await docker.listContainers({ all: true, filters: { label: [ownerFilter(ref)] } });
+    return found[0];
+  }
+
+  async function ensureImage(image: string): Promise<void> {
+    try {
+      await docker.getImage(image).inspect();
+      return;
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+    try {
+      const progress = await docker.pull(image);
+      await new Promise<void>((resolve, reject) =>
+        docker.modem.followProgress(progress, (error) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      throw ApplicationFailure.nonRetryable(
+        `load-balancer image ${image} is not on the Docker engine and cannot be pulled (${messageOf(error)}); ` +
+          'set spec.loadbalancerImage, or the provider default, to an image the engine has or can pull',
+        'ImageNotFound',
+      );
+    }
+  }
+
+  async function create(spec: LoadBalancerSpec, image: string): Promise<string> {
+    const name = containerName(spec.dockerCluster);
+    const publish = { HostIp: settings.hostIp, HostPort: '' };
+    try {
+      const container = await docker.createContainer({
+        name,
+        Hostname: name,
+        Image: image,
+        Labels: containerLabels(spec.dockerCluster, spec.clusterName),
+        ExposedPorts: { [`${spec.port}/tcp`]: {}, [`${statsPort}/tcp`]: {} },
+        HostConfig: {
+          NetworkMode: settings.network,
+          PortBindings: { [`${spec.port}/tcp`]: [publish], [`${statsPort}/tcp`]: [publish] },
+          RestartPolicy: { Name: 'unless-stopped' },
+        },
+      });
+      return container.id;
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      // The name is taken: ours from an attempt that crashed after creating it, or somebody else's.
+      const existing = await docker.getContainer(name).inspect();
+      if (existing.Config.Labels?.[ownerUidLabel] === spec.dockerCluster.uid) {
+        return existing.Id;
+      }
+      throw ApplicationFailure.nonRetryable(
+        `a container named ${name} exists and does not belong to DockerCluster ${spec.dockerCluster.namespace}/${spec.dockerCluster.name}; ` +
+          'it is left alone: remove or rename it',
+        'NameConflict',
+      );
+    }
+  }
+
+  /** Writes the config and reads it back; false when it was already what is wanted. */
+  async function writeConfigIfChanged(container: Docker.Container, wanted: string): Promise<boolean> {
+    if ((await readContainerFile(container, configPath)) === wanted) return false;
+    await writeContainerFile(container, configPath, wanted);
+    if ((await readContainerFile(container, configPath)) !== wanted) {
+      throw ApplicationFailure.retryable(
+        `the HAProxy config read back from ${container.id} differs from what was written`,
+      );
+    }
+    return true;
+  }
+
+  async function ownedOrFail(ref: DockerClusterRef): Promise<Docker.ContainerInfo> {
+    const owned = await findOwned(ref);
+    if (!owned) {
+      throw ApplicationFailure.retryable(
+        `the load balancer of DockerCluster ${ref.namespace}/${ref.name} does not exist (yet)`,
+        'LoadBalancerMissing',
+      );
+    }
+    return owned;
+  }
+
+  return {
+    /** Creates the provider's Docker network unless it exists. */
+    async ensureNetwork(): Promise<void> {
+      try {
+        await docker.getNetwork(settings.network).inspect();
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+      try {
+        await docker.createNetwork({ Name: settings.network, CheckDuplicate: true, Driver: 'bridge' });
+      } catch (error) {
+        if (statusOf(error) === 409) return;
+        if (statusOf(error) === 400 || statusOf(error) === 403) {
+          throw ApplicationFailure.nonRetryable(
+            `Docker network ${settings.network} cannot be created: ${messageOf(error)}; set the provider's network to a valid name`,
+            'InvalidNetwork',
+          );
+        }
+        throw error;
+      }
+    },
+
+    /**
+     * Creates the load-balancer container unless it exists, and makes sure it runs. A container that is not
+     * running gets its HAProxy config before it starts, so HAProxy never needs a signal it could miss while
+     * starting up.
+     */
+    async createLoadBalancer(spec: LoadBalancerSpec): Promise<{ containerId: string; created: boolean }> {
+      const owned = await findOwned(spec.dockerCluster);
+      let containerId = owned?.Id;
+      if (!containerId) {
+        const image = spec.image ?? settings.defaultImage;
+        await ensureImage(image);
+        containerId = await create(spec, image);
+      }
+      if (owned?.State !== 'running') {
+        const container = docker.getContainer(containerId);
+        await writeConfigIfChanged(container, haproxyConfig(spec));
+        try {
+          await container.start();
+        } catch (error) {
+          if (statusOf(error) !== 304) throw error;
+        }
+      }
+      return { containerId, created: !owned };
+    },
+
+    /** Writes the HAProxy config when it differs, reads it back and reloads HAProxy with SIGHUP. */
+    async configureLoadBalancer(input: {
+      dockerCluster: DockerClusterRef;
+      port: number;
+      ipFamily: IpFamily;
+    }): Promise<{ reloaded: boolean }> {
+      const container = docker.getContainer((await ownedOrFail(input.dockerCluster)).Id);
+      if (!(await writeConfigIfChanged(container, haproxyConfig(input)))) return { reloaded: false };
+      await container.kill({ signal: 'SIGHUP' });
+      return { reloaded: true };
+    },
+
+    /** The load balancer's address on the provider's network. */
+    async getLoadBalancerAddress(input: {
+      dockerCluster: DockerClusterRef;
+      ipFamily: IpFamily;
+    }): Promise<LoadBalancerAddress> {
+      const owned = await ownedOrFail(input.dockerCluster);
+      const details = await docker.getContainer(owned.Id).inspect();
+      const network = details.NetworkSettings.Networks[settings.network];
+      const ip = input.ipFamily === 'IPv6' ? network?.GlobalIPv6Address : network?.IPAddress;
+      if (!ip) {
+        throw ApplicationFailure.retryable(
+          `the load balancer ${details.Name} has no ${input.ipFamily} address on network ${settings.network} yet`,
+          'NoAddress',
+        );
+      }
+      return { containerId: owned.Id, ip };
+    },
+
+    /** Force-removes the load balancer with its volumes; a container that is already gone is success. */
+    async deleteLoadBalancer(ref: DockerClusterRef): Promise<{ removed: boolean }> {
+      const owned = await findOwned(ref);
+      if (!owned) return { removed: false };
+      try {
+        await docker.getContainer(owned.Id).remove({ force: true, v: true });
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+      return { removed: true };
+    },
+  };
+}
+
+export type DockerActivities = ReturnType<typeof createDockerActivities>;

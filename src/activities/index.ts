@@ -1,0 +1,20 @@
+// All activities, built from their clients in one place (the worker wires real ones; tests may pass others).
+import type * as k8s from '@kubernetes/client-node';
+import type Docker from 'dockerode';
+import { createDockerActivities, type DockerSettings } from './docker.js';
+import { createKubernetesActivities } from './kubernetes.js';
+
+export interface ActivityDependencies {
+  kubeConfig: k8s.KubeConfig;
+  docker: Docker;
+  dockerSettings: DockerSettings;
+}
+
+export function createActivities(deps: ActivityDependencies) {
+  return {
+    ...createKubernetesActivities(deps.kubeConfig),
+    ...createDockerActivities(deps.docker, deps.dockerSettings),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,307 @@
+// Kubernetes activities: each reads or writes one thing on the API server, and is safe to run again.
+import { hostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  type Cluster,
+  clusterGroup,
+  clusterKind,
+  clusterPlural,
+  clusterVersion,
+  managedByAnnotation,
+  pausedAnnotation,
+} from '../api/capi.js';
+import {
+  apiVersion,
+  type Condition,
+  type ControlPlaneEndpoint,
+  type DockerCluster,
+  type DockerClusterStatus,
+  finalizer,
+  group,
+  kind,
+  plural,
+  version,
+} from '../api/dockercluster.js';
+import { providerName } from '../api/manifests.js';
+import type {
+  ClusterView,
+  DockerClusterRef,
+  DockerClusterView,
+  EventRecord,
+  IpFamily,
+  StatusUpdate,
+} from './types.js';
+
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const dockerClusters = { group, version, plural };
+
+function isApiError(error: unknown, ...codes: number[]): boolean {
+  return error instanceof k8s.ApiException && codes.includes(error.code);
+}
+
+/** Turns API errors that retrying cannot fix into non-retryable failures that say what to do. */
+function explain(action: string, error: unknown): never {
+  if (isApiError(error, 401, 403)) {
+    throw ApplicationFailure.nonRetryable(
+      `${action}: permission denied (${(error as k8s.ApiException<unknown>).code}); grant the provider the ClusterRole in config/rbac/role.yaml`,
+      'PermissionDenied',
+    );
+  }
+  if (isApiError(error, 422)) {
+    throw ApplicationFailure.nonRetryable(
+      `${action}: the API server rejected the change: ${apiMessage(error)}`,
+      'Invalid',
+    );
+  }
+  if (isApiError(error, 409)) {
+    throw ApplicationFailure.retryable(
+      `${action}: the object changed meanwhile; will read it again`,
+      'Conflict',
+    );
+  }
+  throw error;
+}
+
+function apiMessage(error: unknown): string {
+  const body = (error as k8s.ApiException<unknown>).body;
+  try {
+    return (typeof body === 'string' ? JSON.parse(body) : body)?.message ?? String(body);
+  } catch {
+    return String(body);
+  }
+}
+
+function ipFamilyOf(cluster: Cluster): IpFamily {
+  const network = cluster.spec?.clusterNetwork;
+  const blocks = [...(network?.pods?.cidrBlocks ?? []), ...(network?.services?.cidrBlocks ?? [])];
+  return blocks.length > 0 && blocks.every((block) => block.includes(':')) ? 'IPv6' : 'IPv4';
+}
+
+/** Merges condition changes into the current list; lastTransitionTime moves only when the status does. */
+export function mergeConditions(
+  current: Condition[],
+  updates: StatusUpdate['conditions'],
+  generation: number,
+  now: string,
+): Condition[] {
+  const merged = [...current];
+  for (const update of updates) {
+    const index = merged.findIndex((condition) => condition.type === update.type);
+    const previous = index >= 0 ? merged[index] : undefined;
+    const next: Condition = {
+      ...update,
+      observedGeneration: generation,
+      lastTransitionTime: previous && previous.status === update.status ? previous.lastTransitionTime : now,
+    };
+    if (index >= 0) merged[index] = next;
+    else merged.push(next);
+  }
+  return merged;
+}
+
+export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
+  const objects = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+
+  /** The DockerCluster this reference names, or undefined when it is gone or was re-created. */
+  async function read(ref: DockerClusterRef): Promise<DockerCluster | undefined> {
+    try {
+      const object = (await objects.getNamespacedCustomObject({
+        ...dockerClusters,
+        namespace: ref.namespace,
+        name: ref.name,
+      })) as DockerCluster;
+      return object.metadata.uid === ref.uid ? object : undefined;
+    } catch (error) {
+      if (isApiError(error, 404)) return undefined;
+      return explain(`reading DockerCluster ${ref.namespace}/${ref.name}`, error);
+    }
+  }
+
+  async function readExisting(ref: DockerClusterRef, action: string): Promise<DockerCluster> {
+    const object = await read(ref);
+    if (!object) {
+      throw ApplicationFailure.nonRetryable(
+        `${action}: DockerCluster ${ref.namespace}/${ref.name} (uid ${ref.uid}) no longer exists`,
+        'NotFound',
+      );
+    }
+    return object;
+  }
+
+  /** A merge patch that only applies to the version read, so concurrent writers are never overwritten. */
+  async function patchVersion(
+    object: DockerCluster,
+    body: object,
+    action: string,
+    status = false,
+  ): Promise<DockerCluster> {
+    const request = {
+      ...dockerClusters,
+      namespace: object.metadata.namespace as string,
+      name: object.metadata.name as string,
+      body: {
+        ...body,
+        metadata: {
+          ...('metadata' in body ? (body.metadata as object) : {}),
+          resourceVersion: object.metadata.resourceVersion,
+        },
+      },
+      fieldManager: providerName,
+    };
+    try {
+      return (await (status
+        ? objects.patchNamespacedCustomObjectStatus(request, mergePatch)
+        : objects.patchNamespacedCustomObject(request, mergePatch))) as DockerCluster;
+    } catch (error) {
+      return explain(action, error);
+    }
+  }
+
+  async function setFinalizer(ref: DockerClusterRef, wanted: boolean): Promise<void> {
+    const action = `${wanted ? 'adding' : 'removing'} the finalizer of DockerCluster ${ref.namespace}/${ref.name}`;
+    const object = wanted ? await readExisting(ref, action) : await read(ref);
+    if (!object) return;
+    const finalizers = object.metadata.finalizers ?? [];
+    if (finalizers.includes(finalizer) === wanted) return;
+    const next = wanted ? [...finalizers, finalizer] : finalizers.filter((name) => name !== finalizer);
+    await patchVersion(object, { metadata: { finalizers: next } }, action);
+  }
+
+  return {
+    async getDockerCluster(ref: DockerClusterRef): Promise<DockerClusterView | null> {
+      const object = await read(ref);
+      if (!object) return null;
+      const { metadata } = object;
+      const owner = metadata.ownerReferences?.find(
+        (reference) => reference.kind === clusterKind && reference.apiVersion.startsWith(`${clusterGroup}/`),
+      );
+      return {
+        generation: metadata.generation ?? 0,
+        deleting: Boolean(metadata.deletionTimestamp),
+        hasFinalizer: metadata.finalizers?.includes(finalizer) ?? false,
+        pausedAnnotation: metadata.annotations?.[pausedAnnotation] !== undefined,
+        ...(metadata.annotations?.[managedByAnnotation] !== undefined && {
+          managedBy: metadata.annotations[managedByAnnotation],
+        }),
+        ...(owner && { ownerClusterName: owner.name }),
+        spec: object.spec ?? {},
+      };
+    },
+
+    async getOwnerCluster(input: { namespace: string; name: string }): Promise<ClusterView | null> {
+      let cluster: Cluster;
+      try {
+        cluster = (await objects.getNamespacedCustomObject({
+          group: clusterGroup,
+          version: clusterVersion,
+          plural: clusterPlural,
+          ...input,
+        })) as Cluster;
+      } catch (error) {
+        if (isApiError(error, 404)) return null;
+        return explain(`reading Cluster ${input.namespace}/${input.name}`, error);
+      }
+      const pausedBy = cluster.spec?.paused
+        ? `Cluster ${input.name} has spec.paused`
+        : cluster.metadata.annotations?.[pausedAnnotation] !== undefined
+          ? `Cluster ${input.name} has the ${pausedAnnotation} annotation`
+          : undefined;
+      return { name: input.name, ipFamily: ipFamilyOf(cluster), ...(pausedBy && { pausedBy }) };
+    },
+
+    async addFinalizer(ref: DockerClusterRef): Promise<void> {
+      await setFinalizer(ref, true);
+    },
+
+    async removeFinalizer(ref: DockerClusterRef): Promise<void> {
+      await setFinalizer(ref, false);
+    },
+
+    /**
+     * Fills in what the user left empty in spec.controlPlaneEndpoint; a value already set is kept.
+     * Returns the object's generation after the write, for status.observedGeneration.
+     */
+    async setControlPlaneEndpoint(
+      ref: DockerClusterRef,
+      endpoint: Required<ControlPlaneEndpoint>,
+    ): Promise<{ generation: number }> {
+      const action = `setting spec.controlPlaneEndpoint of DockerCluster ${ref.namespace}/${ref.name}`;
+      let object = await readExisting(ref, action);
+      const current = object.spec?.controlPlaneEndpoint ?? {};
+      const wanted = { host: current.host || endpoint.host, port: current.port || endpoint.port };
+      if (!isDeepStrictEqual(current, wanted)) {
+        object = await patchVersion(object, { spec: { controlPlaneEndpoint: wanted } }, action);
+      }
+      return { generation: object.metadata.generation ?? 0 };
+    },
+
+    /** Writes status through the status subresource; an unchanged status costs no write. */
+    async updateStatus(ref: DockerClusterRef, update: StatusUpdate): Promise<void> {
+      const action = `updating the status of DockerCluster ${ref.namespace}/${ref.name}`;
+      const object = await read(ref);
+      if (!object) return;
+      const current: DockerClusterStatus = object.status ?? {};
+      const generation = object.metadata.generation ?? 0;
+      const next: DockerClusterStatus = {
+        ...current,
+        conditions: mergeConditions(
+          current.conditions ?? [],
+          update.conditions,
+          generation,
+          new Date().toISOString(),
+        ),
+      };
+      if (update.ready !== undefined) next.ready = update.ready;
+      if (update.provisioned !== undefined) next.initialization = { provisioned: update.provisioned };
+      if (update.observedGeneration !== undefined) next.observedGeneration = update.observedGeneration;
+      if (update.failure) {
+        next.failureReason = update.failure.reason;
+        next.failureMessage = update.failure.message;
+      } else if (update.failure === null) {
+        delete next.failureReason;
+        delete next.failureMessage;
+      }
+      if (isDeepStrictEqual(current, next)) return;
+      // Merge patch: null removes a key; conditions are replaced as a whole list.
+      const body = {
+        status: {
+          ...next,
+          failureReason: next.failureReason ?? null,
+          failureMessage: next.failureMessage ?? null,
+        },
+      };
+      await patchVersion(object, body, action, true);
+    },
+
+    /** Records a Kubernetes Event on the DockerCluster; the key makes a retried call a no-op. */
+    async recordEvent(ref: DockerClusterRef, event: EventRecord): Promise<void> {
+      const now = new Date();
+      try {
+        await core.createNamespacedEvent({
+          namespace: ref.namespace,
+          body: {
+            metadata: { name: `${ref.name}.${event.key}`, namespace: ref.namespace },
+            involvedObject: { apiVersion, kind, name: ref.name, namespace: ref.namespace, uid: ref.uid },
+            type: event.type,
+            reason: event.reason,
+            message: event.message,
+            source: { component: providerName },
+            reportingComponent: providerName,
+            reportingInstance: hostname(),
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        });
+      } catch (error) {
+        if (isApiError(error, 409)) return;
+        explain(`recording event ${event.reason} on DockerCluster ${ref.namespace}/${ref.name}`, error);
+      }
+    },
+  };
+}
+
+export type KubernetesActivities = ReturnType<typeof createKubernetesActivities>;

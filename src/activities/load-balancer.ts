@@ -1,0 +1,94 @@
+// Everything about the load-balancer container in one place: its name, labels, ports and HAProxy config.
+import { createHash } from 'node:crypto';
+import type { DockerClusterRef, IpFamily } from './types.js';
+
+export const configPath = '/usr/local/etc/haproxy/haproxy.cfg';
+export const statsPort = 8404;
+
+/** Upstream CAPD's labels, so tools that know CAPD recognise the container. */
+export const kindClusterLabel = 'io.x-k8s.kind.cluster';
+export const kindRoleLabel = 'io.x-k8s.kind.role';
+export const loadBalancerRole = 'external-load-balancer';
+/** Ours: the uid of the DockerCluster that owns the container; no other container is ever touched. */
+export const ownerUidLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/uid';
+export const ownerNamespaceLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/namespace';
+export const ownerNameLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/name';
+
+/** Docker uses the name as hostname, which may not exceed 63 characters. */
+const maxNameLength = 63;
+
+/**
+ * `<namespace>-<name>-<uid hash>-lb`: readable, within Docker's name rules (namespaces and names are
+ * DNS-1123 already), and unique per DockerCluster even where upstream's `<cluster>-lb` would collide.
+ */
+export function containerName(ref: DockerClusterRef): string {
+  const suffix = `-${createHash('sha256').update(ref.uid).digest('hex').slice(0, 8)}-lb`;
+  const readable = `${ref.namespace}-${ref.name}`
+    .slice(0, maxNameLength - suffix.length)
+    .replace(/[-.]+$/, '');
+  return readable + suffix;
+}
+
+export function containerLabels(ref: DockerClusterRef, clusterName: string): Record<string, string> {
+  return {
+    [kindClusterLabel]: clusterName,
+    [kindRoleLabel]: loadBalancerRole,
+    [ownerUidLabel]: ref.uid,
+    [ownerNamespaceLabel]: ref.namespace,
+    [ownerNameLabel]: ref.name,
+  };
+}
+
+export function ownerFilter(ref: DockerClusterRef): string {
+  return `${ownerUidLabel}=${ref.uid}`;
+}
+
+function validPort(port: number): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(`load-balancer port ${port} is not an integer from 1 to 65535`);
+  }
+  return port;
+}
+
+/**
+ * The HAProxy configuration: stats on 8404, the control-plane frontend on the endpoint port, and the
+ * `kube-apiservers` backend health-checked on /healthz. Machines add backends later. Only validated numbers
+ * are interpolated, so nothing from an object's name or annotations can reach the file.
+ */
+export function haproxyConfig(input: { port: number; ipFamily: IpFamily }): string {
+  const bind = input.ipFamily === 'IPv6' ? `:::${validPort(input.port)} v4v6` : `*:${validPort(input.port)}`;
+  return `# Written by capd-temporal; replaced whenever the DockerCluster is reconciled.
+global
+  log stdout format raw local0
+  # Bounds the memory HAProxy reserves for connections.
+  maxconn 4096
+
+resolvers docker
+  nameserver dns 127.0.0.11:53
+
+defaults
+  log global
+  mode tcp
+  option dontlognull
+  timeout connect 5s
+  timeout client 30m
+  timeout server 30m
+  default-server init-addr none
+
+frontend stats
+  mode http
+  bind *:${statsPort}
+  stats enable
+  stats uri /stats
+  stats refresh 10s
+  monitor-uri /healthz
+
+frontend control-plane
+  bind ${bind}
+  default_backend kube-apiservers
+
+backend kube-apiservers
+  option httpchk GET /healthz
+  http-check expect status 200
+`;
+}

@@ -1,0 +1,75 @@
+// What activities take and return: small, secret-free values, because every one is kept in workflow history.
+import type { ControlPlaneEndpoint, DockerClusterSpec } from '../api/dockercluster.js';
+
+/** One incarnation of a DockerCluster: a re-created object with the same name has another uid. */
+export interface DockerClusterRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** The DockerCluster as the reconcile loop needs it. */
+export interface DockerClusterView {
+  generation: number;
+  deleting: boolean;
+  hasFinalizer: boolean;
+  /** Why the object itself asks for a pause (its paused annotation), if it does. */
+  pausedAnnotation: boolean;
+  managedBy?: string;
+  /** The name of the owning CAPI Cluster, from ownerReferences, once CAPI has set it. */
+  ownerClusterName?: string;
+  spec: DockerClusterSpec;
+}
+
+export type IpFamily = 'IPv4' | 'IPv6';
+
+/** The owning CAPI Cluster as the reconcile loop needs it. */
+export interface ClusterView {
+  name: string;
+  /** Why the Cluster asks for a pause (spec.paused or its paused annotation), if it does. */
+  pausedBy?: string;
+  ipFamily: IpFamily;
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface ConditionUpdate {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+/** A change to status: only what is given is written; conditions are merged by type. */
+export interface StatusUpdate {
+  ready?: boolean;
+  provisioned?: boolean;
+  conditions: ConditionUpdate[];
+  failure?: { reason: string; message: string } | null;
+  observedGeneration?: number;
+}
+
+export interface EventRecord {
+  /** Makes the Event's name, so that a retried activity does not record it twice. */
+  key: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** The load balancer of one DockerCluster, as the Docker activities need it. */
+export interface LoadBalancerSpec {
+  dockerCluster: DockerClusterRef;
+  clusterName: string;
+  /** spec.loadbalancerImage; the provider's default image when absent. */
+  image?: string;
+  port: number;
+  ipFamily: IpFamily;
+}
+
+export interface LoadBalancerAddress {
+  containerId: string;
+  ip: string;
+}
+
+export type { ControlPlaneEndpoint };

@@ -1,0 +1,30 @@
+// The parts of Cluster API's own API this provider reads: the v1beta2 Cluster and the contract's metadata keys.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
+export const clusterGroup = 'cluster.x-k8s.io';
+export const clusterVersion = 'v1beta2';
+export const clusterPlural = 'clusters';
+export const clusterKind = 'Cluster';
+
+/** On a Cluster or a DockerCluster: reconciliation stops while it is present (clusterctl move sets it). */
+export const pausedAnnotation = 'cluster.x-k8s.io/paused';
+/** On a DockerCluster: its infrastructure is managed by someone else; the provider leaves it alone. */
+export const managedByAnnotation = 'cluster.x-k8s.io/managed-by';
+/** A label value the provider can be told to watch, for multi-tenancy. */
+export const watchFilterLabel = 'cluster.x-k8s.io/watch-filter';
+/** Set by CAPI on the objects of a cluster. */
+export const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
+
+export interface Cluster {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+  spec?: {
+    paused?: boolean;
+    infrastructureRef?: { apiGroup?: string; kind?: string; name?: string };
+    clusterNetwork?: {
+      pods?: { cidrBlocks?: string[] };
+      services?: { cidrBlocks?: string[] };
+    };
+  };
+}

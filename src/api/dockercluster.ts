@@ -1,0 +1,130 @@
+// The DockerCluster API: one schema from which the CRD manifest is generated and the TypeScript types derived.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { FromSchema } from 'json-schema-to-ts';
+
+export const group = 'infrastructure.cluster.x-k8s.io';
+export const version = 'v1alpha1';
+export const kind = 'DockerCluster';
+export const plural = 'dockerclusters';
+export const apiVersion = `${group}/${version}`;
+
+/** Held on every DockerCluster until its load balancer is gone. */
+export const finalizer = 'dockercluster.infrastructure.cluster.x-k8s.io';
+
+/** The CAPI contract versions this API serves, as CRD labels (value: our versions, last one wins). */
+export const contractLabels = {
+  'cluster.x-k8s.io/v1beta1': version,
+  'cluster.x-k8s.io/v1beta2': version,
+};
+
+export const defaultEndpointPort = 6443;
+
+const conditionSchema = {
+  type: 'object',
+  description: 'A metav1.Condition: one aspect of the DockerCluster state.',
+  properties: {
+    type: {
+      type: 'string',
+      maxLength: 316,
+      pattern:
+        '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+    },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+    reason: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1024,
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+    },
+    message: { type: 'string', maxLength: 32768 },
+    lastTransitionTime: { type: 'string', format: 'date-time' },
+    observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+  },
+  required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
+  additionalProperties: false,
+} as const;
+
+export const specSchema = {
+  type: 'object',
+  description: 'The desired state of the DockerCluster.',
+  properties: {
+    controlPlaneEndpoint: {
+      type: 'object',
+      description:
+        'The endpoint used to reach the control plane; filled in from the load balancer when empty.',
+      properties: {
+        host: {
+          type: 'string',
+          description: 'The hostname or IP the API servers are reached on.',
+          maxLength: 512,
+        },
+        port: {
+          type: 'integer',
+          format: 'int32',
+          description: 'The port the API servers are reached on (default 6443).',
+          minimum: 1,
+          maximum: 65535,
+        },
+      },
+      additionalProperties: false,
+    },
+    loadbalancerImage: {
+      type: 'string',
+      description:
+        'Overrides the whole load-balancer image reference (repository and tag); the default is the provider setting.',
+      minLength: 1,
+      maxLength: 512,
+      pattern: '^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$',
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const statusSchema = {
+  type: 'object',
+  description: 'The observed state of the DockerCluster.',
+  properties: {
+    ready: {
+      type: 'boolean',
+      default: false,
+      description: 'The infrastructure is ready (CAPI contract v1beta1).',
+    },
+    initialization: {
+      type: 'object',
+      description: 'Observations of the initialization (CAPI contract v1beta2).',
+      properties: { provisioned: { type: 'boolean' } },
+      additionalProperties: false,
+    },
+    conditions: {
+      type: 'array',
+      description: 'Ready, LoadBalancerAvailable and Paused.',
+      maxItems: 32,
+      items: conditionSchema,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
+    failureReason: { type: 'string', description: 'A terminal problem, for machines to read.' },
+    failureMessage: { type: 'string', description: 'A terminal problem, for people to read.' },
+    observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+  },
+  additionalProperties: false,
+} as const;
+
+export type DockerClusterSpec = FromSchema<typeof specSchema>;
+export type DockerClusterStatus = FromSchema<typeof statusSchema, { keepDefaultedPropertiesOptional: true }>;
+export type Condition = FromSchema<typeof conditionSchema>;
+export type ControlPlaneEndpoint = NonNullable<DockerClusterSpec['controlPlaneEndpoint']>;
+
+export interface DockerCluster {
+  apiVersion: typeof apiVersion;
+  kind: typeof kind;
+  metadata: V1ObjectMeta;
+  spec?: DockerClusterSpec;
+  status?: DockerClusterStatus;
+}
+
+export const conditionTypes = {
+  ready: 'Ready',
+  loadBalancerAvailable: 'LoadBalancerAvailable',
+  paused: 'Paused',
+} as const;

@@ -1,0 +1,110 @@
+// Delivers "changed" to a DockerCluster's workflow, starting it when it is not running. Requests for one
+// workflow coalesce while a delivery is in flight, and a failed delivery is retried with backoff: no
+// change is dropped because Temporal was briefly unreachable.
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { DockerClusterRef } from '../activities/types.js';
+import { dockerClusterNameKey, dockerClusterNamespaceKey } from '../api/search-attributes.js';
+import type { Logger } from '../logger.js';
+import { changedSignal, type ReconcileInput, reconcileWorkflowType } from '../workflows/definitions.js';
+import { workflowIdOf } from './changes.js';
+
+export interface SignallerOptions {
+  client: Client;
+  taskQueue: string;
+  resyncSeconds: number;
+  logger: Logger;
+  /** Backoff after a failed delivery: doubles from this up to 30 s. */
+  initialBackoffMs?: number;
+}
+
+export class Signaller {
+  private readonly pending = new Map<string, { ref: DockerClusterRef; start: boolean; again: boolean }>();
+  private stopped = false;
+
+  constructor(private readonly options: SignallerOptions) {}
+
+  /** Reconcile now; start the workflow if it is not running (unless the object is gone: start = false). */
+  request(ref: DockerClusterRef, start = true): void {
+    const workflowId = workflowIdOf(ref);
+    const current = this.pending.get(workflowId);
+    if (current) {
+      current.again = true;
+      current.start ||= start;
+      return;
+    }
+    this.pending.set(workflowId, { ref, start, again: false });
+    void this.deliver(workflowId);
+  }
+
+  /** Number of deliveries not yet done (in flight or waiting to retry). */
+  get backlog(): number {
+    return this.pending.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async deliver(workflowId: string): Promise<void> {
+    let backoff = this.options.initialBackoffMs ?? 500;
+    for (;;) {
+      const entry = this.pending.get(workflowId);
+      if (!entry || this.stopped) {
+        this.pending.delete(workflowId);
+        return;
+      }
+      entry.again = false;
+      try {
+        await this.send(workflowId, entry.ref, entry.start);
+        if (!entry.again) {
+          this.pending.delete(workflowId);
+          return;
+        }
+      } catch (error) {
+        this.options.logger.warn(
+          {
+            workflowId,
+            namespace: entry.ref.namespace,
+            name: entry.ref.name,
+            err: error,
+            retryInMs: backoff,
+          },
+          'could not signal the reconcile workflow; retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        backoff = Math.min(backoff * 2, 30_000);
+        entry.again = true;
+      }
+    }
+  }
+
+  private async send(workflowId: string, ref: DockerClusterRef, start: boolean): Promise<void> {
+    const { client, taskQueue, resyncSeconds, logger } = this.options;
+    if (!start) {
+      try {
+        await client.workflow.getHandle(workflowId).signal(changedSignal);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      return;
+    }
+    await client.workflow.signalWithStart<(input: ReconcileInput) => Promise<unknown>, []>(
+      reconcileWorkflowType,
+      {
+        workflowId,
+        taskQueue,
+        args: [{ dockerCluster: ref, resyncInterval: `${resyncSeconds} seconds` }],
+        signal: changedSignal,
+        signalArgs: [],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: dockerClusterNamespaceKey, value: ref.namespace },
+          { key: dockerClusterNameKey, value: ref.name },
+        ],
+        staticSummary: `Reconcile DockerCluster ${ref.namespace}/${ref.name}`,
+      },
+    );
+    logger.debug({ workflowId, namespace: ref.namespace, name: ref.name }, 'signalled reconcile workflow');
+  }
+}

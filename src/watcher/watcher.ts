@@ -1,0 +1,148 @@
+// The watcher: lists and watches DockerClusters and CAPI Clusters, and turns each meaningful change into
+// a "changed" signal to the DockerCluster's workflow (starting it when needed).
+import * as k8s from '@kubernetes/client-node';
+import { type Cluster, clusterGroup, clusterPlural, clusterVersion, watchFilterLabel } from '../api/capi.js';
+import { type DockerCluster, group, plural, version } from '../api/dockercluster.js';
+import type { Logger } from '../logger.js';
+import { clusterFingerprint, dockerClusterFingerprint, infrastructureRefOf, refOf } from './changes.js';
+import type { Signaller } from './signaller.js';
+
+export interface WatcherOptions {
+  kubeConfig: k8s.KubeConfig;
+  signaller: Signaller;
+  logger: Logger;
+  /** Watch one namespace only. */
+  namespace?: string;
+  /** Watch only objects labelled cluster.x-k8s.io/watch-filter=<value>. */
+  watchFilter?: string;
+  /** Delay before an informer that stopped on an error is restarted; doubles up to 30 s. */
+  restartBackoffMs?: number;
+}
+
+export interface Watcher {
+  /** Resolves once both informers have listed and started watching. */
+  started: Promise<void>;
+  /** How many times an informer was restarted after an error. */
+  restarts(): number;
+  stop(): Promise<void>;
+}
+
+type Resource = { group: string; version: string; plural: string };
+
+function informerFor<T extends k8s.KubernetesObject>(options: WatcherOptions, resource: Resource) {
+  const objects = options.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const base = `/apis/${resource.group}/${resource.version}`;
+  const path = options.namespace
+    ? `${base}/namespaces/${options.namespace}/${resource.plural}`
+    : `${base}/${resource.plural}`;
+  const labelSelector = options.watchFilter ? `${watchFilterLabel}=${options.watchFilter}` : undefined;
+  const list = () =>
+    (options.namespace
+      ? objects.listNamespacedCustomObject({ ...resource, namespace: options.namespace, labelSelector })
+      : objects.listClusterCustomObject({ ...resource, labelSelector })) as Promise<
+      k8s.KubernetesListObject<T>
+    >;
+  return k8s.makeInformer<T>(options.kubeConfig, path, list, labelSelector);
+}
+
+export function startWatcher(options: WatcherOptions): Watcher {
+  const { signaller, logger } = options;
+  const dockerClusters = informerFor<DockerCluster>(options, { group, version, plural });
+  const clusters = informerFor<Cluster>(options, {
+    group: clusterGroup,
+    version: clusterVersion,
+    plural: clusterPlural,
+  });
+  const seenDockerClusters = new Map<string, string>();
+  const seenClusters = new Map<string, string>();
+  let restarts = 0;
+  let stopped = false;
+
+  function onDockerCluster(object: DockerCluster) {
+    const ref = refOf(object);
+    const fingerprint = dockerClusterFingerprint(object);
+    if (seenDockerClusters.get(ref.uid) === fingerprint) return;
+    seenDockerClusters.set(ref.uid, fingerprint);
+    logger.debug({ namespace: ref.namespace, name: ref.name }, 'DockerCluster changed');
+    signaller.request(ref);
+  }
+
+  function onDockerClusterGone(object: DockerCluster) {
+    const ref = refOf(object);
+    seenDockerClusters.delete(ref.uid);
+    signaller.request(ref, false);
+  }
+
+  function onCluster(cluster: Cluster, gone = false) {
+    const key = cluster.metadata.uid as string;
+    const fingerprint = clusterFingerprint(cluster);
+    if (gone) seenClusters.delete(key);
+    else if (seenClusters.get(key) === fingerprint) return;
+    else seenClusters.set(key, fingerprint);
+    const target = infrastructureRefOf(cluster);
+    const dockerCluster = target && dockerClusters.get(target.name, target.namespace);
+    if (dockerCluster) {
+      logger.debug(
+        { namespace: target.namespace, name: target.name, cluster: cluster.metadata.name },
+        'Cluster changed',
+      );
+      signaller.request(refOf(dockerCluster));
+    }
+  }
+
+  dockerClusters.on('add', onDockerCluster);
+  dockerClusters.on('update', onDockerCluster);
+  dockerClusters.on('delete', onDockerClusterGone);
+  clusters.on('add', (cluster) => onCluster(cluster));
+  clusters.on('update', (cluster) => onCluster(cluster));
+  clusters.on('delete', (cluster) => onCluster(cluster, true));
+
+  /** Runs an informer until stop(): after an error it is restarted (list, then watch) with backoff. */
+  function keepRunning(informer: k8s.Informer<k8s.KubernetesObject>, what: string): () => Promise<void> {
+    const initialBackoff = options.restartBackoffMs ?? 1_000;
+    let backoff = initialBackoff;
+    let lastFailure = 0;
+    const run = async () => {
+      await informer.start();
+    };
+    informer.on('error', (error) => {
+      if (stopped) return;
+      restarts += 1;
+      // A watch that ran well for a while starts its backoff afresh.
+      if (Date.now() - lastFailure > 60_000) backoff = initialBackoff;
+      lastFailure = Date.now();
+      logger.warn({ err: error, retryInMs: backoff, informer: what }, 'list or watch failed; restarting');
+      setTimeout(() => {
+        if (!stopped) void run();
+      }, backoff);
+      backoff = Math.min(backoff * 2, 30_000);
+    });
+    return run;
+  }
+
+  const runClusters = keepRunning(clusters as k8s.Informer<k8s.KubernetesObject>, 'clusters');
+  const runDockerClusters = keepRunning(
+    dockerClusters as k8s.Informer<k8s.KubernetesObject>,
+    'dockerclusters',
+  );
+
+  // Clusters first, so a DockerCluster's initial reconcile is not followed by a redundant one.
+  const started = (async () => {
+    await runClusters();
+    await runDockerClusters();
+    logger.info(
+      { namespace: options.namespace ?? '*', watchFilter: options.watchFilter },
+      'watching DockerClusters and Clusters',
+    );
+  })();
+
+  return {
+    started,
+    restarts: () => restarts,
+    async stop() {
+      stopped = true;
+      signaller.stop();
+      await Promise.all([dockerClusters.stop(), clusters.stop()]);
+    },
+  };
+}

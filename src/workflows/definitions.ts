@@ -1,0 +1,44 @@
+// The reconcile workflow's interface, shared by the workflow, the watcher and the operator tools.
+import type { Duration } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DockerClusterRef } from '../activities/types.js';
+
+export const reconcileWorkflowType = 'reconcileDockerCluster';
+
+export type Phase =
+  | 'Starting'
+  | 'ExternallyManaged'
+  | 'WaitingForOwner'
+  | 'Paused'
+  | 'Provisioning'
+  | 'Ready'
+  | 'Deleting'
+  | 'Deleted'
+  | 'Failing';
+
+export interface ReconcileState {
+  phase: Phase;
+  /** Who or what asked for the pause, while paused. */
+  pausedBy?: string;
+  clusterName?: string;
+  endpoint?: { host: string; port: number };
+  containerId?: string;
+  lastError?: string;
+  lastReconcileTime?: string;
+  reconciles: number;
+}
+
+export interface ReconcileInput {
+  dockerCluster: DockerClusterRef;
+  /** How often an unchanged DockerCluster is checked again, to repair drift. */
+  resyncInterval?: Duration;
+  /** What a previous run handed over through continue-as-new. */
+  carried?: { state: ReconcileState; operatorPause?: string };
+}
+
+/** Something changed (the watcher saw the object or its Cluster change): reconcile now. */
+export const changedSignal = defineSignal('changed');
+/** An operator pauses reconciliation; the reason shows in the Paused condition. */
+export const pauseSignal = defineSignal<[reason?: string]>('pause');
+export const resumeSignal = defineSignal('resume');
+export const stateQuery = defineQuery<ReconcileState>('state');

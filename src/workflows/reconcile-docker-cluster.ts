@@ -1,0 +1,332 @@
+// One long-lived workflow per DockerCluster: the tutorial's reconcile loop, made durable.
+// Deterministic orchestration only; every read and write of the world is an activity. Any change to this
+// file's logic must be guarded with patched() so that running workflows replay as they were recorded.
+
+import type { Duration } from '@temporalio/common';
+import {
+  ActivityFailure,
+  type ActivityOptions,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DockerActivities } from '../activities/docker.js';
+import type { KubernetesActivities } from '../activities/kubernetes.js';
+import type { ClusterView, ConditionUpdate, DockerClusterView, EventRecord } from '../activities/types.js';
+import { conditionTypes, defaultEndpointPort, finalizer } from '../api/dockercluster.js';
+import { ownerClusterNameKey } from '../api/search-attributes.js';
+import {
+  changedSignal,
+  type Phase,
+  pauseSignal,
+  type ReconcileInput,
+  type ReconcileState,
+  resumeSignal,
+  stateQuery,
+} from './definitions.js';
+
+// ---- activity classes: fast API calls and slower container work -----------------------------------
+
+/** Errors that retrying the same call cannot fix; the loop reports them and retries slowly instead. */
+export const nonRetryableErrorTypes = [
+  'PermissionDenied',
+  'Invalid',
+  'NotFound',
+  'ImageNotFound',
+  'InvalidNetwork',
+  'NameConflict',
+];
+
+const kubernetesOptions: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: {
+    initialInterval: '200 ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes,
+  },
+};
+
+const dockerOptions: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes,
+  },
+};
+
+type Summarized<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
+    ? (summary: string, ...args: A) => Promise<R>
+    : never;
+};
+
+/** Activities whose every call carries a one-line summary, shown in the Temporal UI's history. */
+function summarized<T extends object>(options: ActivityOptions): Summarized<T> {
+  const activities = proxyActivities<T>(options) as Record<
+    string | symbol,
+    { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<unknown> }
+  >;
+  return new Proxy({} as Summarized<T>, {
+    get:
+      (_, name) =>
+      (summary: string, ...args: unknown[]) =>
+        activities[name]?.executeWithOptions({ ...options, summary }, args),
+  });
+}
+
+const kube = summarized<KubernetesActivities>(kubernetesOptions);
+const docker = summarized<DockerActivities>(dockerOptions);
+
+const defaultResyncInterval = '5 minutes';
+/** Failed reconciles are retried after 30 s, doubling up to 10 minutes. */
+const failureBackoffMs = (failures: number) => Math.min(30_000 * 2 ** (failures - 1), 600_000);
+/** Bounds the history of an idle DockerCluster even before the server suggests continuing as new. */
+const maxHistoryEvents = 5_000;
+
+type Outcome = { done: true } | { done: false; requeueAfter?: Duration | number };
+const done: Outcome = { done: true };
+const waitForChange: Outcome = { done: false };
+
+export async function reconcileDockerCluster(input: ReconcileInput): Promise<ReconcileState> {
+  const ref = input.dockerCluster;
+  const what = `DockerCluster ${ref.namespace}/${ref.name}`;
+  const state: ReconcileState = input.carried?.state ?? { phase: 'Starting', reconciles: 0 };
+  let operatorPause = input.carried?.operatorPause;
+  let changed = false;
+  let failures = 0;
+
+  setHandler(changedSignal, () => {
+    changed = true;
+  });
+  setHandler(pauseSignal, (reason) => {
+    operatorPause = reason ? `paused by an operator: ${reason}` : 'paused by an operator';
+    changed = true;
+  });
+  setHandler(resumeSignal, () => {
+    operatorPause = undefined;
+    changed = true;
+  });
+  setHandler(stateQuery, () => state);
+
+  async function event(type: EventRecord['type'], reason: string, message: string) {
+    await kube.recordEvent(`Event ${reason}`, ref, { key: uuid4(), type, reason, message });
+  }
+
+  /** Moves to a phase; the first time it is entered, an Event tells the user. */
+  async function enter(phase: Phase, eventReason?: string, message?: string) {
+    const previous = state.phase;
+    state.phase = phase;
+    if (phase !== 'Paused') delete state.pausedBy;
+    if (phase !== previous && eventReason && message) await event('Normal', eventReason, message);
+  }
+
+  // ---- the tutorial's Reconcile: get → owner → paused → delete or normal ------------------------
+
+  async function reconcile(): Promise<Outcome> {
+    const dockerCluster = await kube.getDockerCluster(`Get ${what}`, ref);
+    if (!dockerCluster) {
+      // Gone (or re-created under another uid) without our finalizer's help: leave no container behind.
+      await docker.deleteLoadBalancer('Delete any load balancer left behind', ref);
+      state.phase = 'Deleted';
+      return done;
+    }
+    if (dockerCluster.managedBy !== undefined) {
+      await enter('ExternallyManaged');
+      return waitForChange;
+    }
+
+    const cluster = dockerCluster.ownerClusterName
+      ? await kube.getOwnerCluster(`Get owner Cluster ${dockerCluster.ownerClusterName}`, {
+          namespace: ref.namespace,
+          name: dockerCluster.ownerClusterName,
+        })
+      : null;
+    if (!cluster) {
+      if (dockerCluster.deleting) return await reconcileDelete();
+      await enter('WaitingForOwner');
+      log.info('Waiting for the Cluster controller to set the owner reference', { dockerCluster: what });
+      return waitForChange;
+    }
+    if (state.clusterName !== cluster.name) {
+      state.clusterName = cluster.name;
+      upsertSearchAttributes([{ key: ownerClusterNameKey, value: cluster.name }]);
+    }
+
+    const pausedBy =
+      operatorPause ??
+      cluster.pausedBy ??
+      (dockerCluster.pausedAnnotation ? `${what} has the paused annotation` : undefined);
+    if (pausedBy) {
+      await kube.updateStatus('Set Paused condition', ref, {
+        conditions: [{ type: conditionTypes.paused, status: 'True', reason: 'Paused', message: pausedBy }],
+      });
+      await enter('Paused', 'Paused', `Reconciliation paused: ${pausedBy}`);
+      state.pausedBy = pausedBy;
+      return waitForChange;
+    }
+
+    return dockerCluster.deleting ? await reconcileDelete() : await reconcileNormal(dockerCluster, cluster);
+  }
+
+  async function reconcileNormal(dockerCluster: DockerClusterView, cluster: ClusterView): Promise<Outcome> {
+    if (!dockerCluster.hasFinalizer) {
+      await kube.addFinalizer(`Add finalizer ${finalizer}`, ref);
+      await event('Normal', 'FinalizerAdded', `Added finalizer ${finalizer}`);
+    }
+    if (state.phase !== 'Ready') await enter('Provisioning');
+
+    const port = dockerCluster.spec.controlPlaneEndpoint?.port ?? defaultEndpointPort;
+    await docker.ensureNetwork('Ensure Docker network');
+    const loadBalancer = await docker.createLoadBalancer('Create load balancer container', {
+      dockerCluster: ref,
+      clusterName: cluster.name,
+      port,
+      ipFamily: cluster.ipFamily,
+      ...(dockerCluster.spec.loadbalancerImage && { image: dockerCluster.spec.loadbalancerImage }),
+    });
+    if (loadBalancer.created) {
+      await event(
+        'Normal',
+        'LoadBalancerCreated',
+        `Created load balancer container ${loadBalancer.containerId.slice(0, 12)}`,
+      );
+    }
+    await docker.configureLoadBalancer('Write HAProxy config and reload', {
+      dockerCluster: ref,
+      port,
+      ipFamily: cluster.ipFamily,
+    });
+    const address = await docker.getLoadBalancerAddress('Get load balancer IP', {
+      dockerCluster: ref,
+      ipFamily: cluster.ipFamily,
+    });
+    state.containerId = address.containerId;
+
+    const endpoint = {
+      host: dockerCluster.spec.controlPlaneEndpoint?.host || address.ip,
+      port,
+    };
+    const { controlPlaneEndpoint } = dockerCluster.spec;
+    let generation = dockerCluster.generation;
+    if (controlPlaneEndpoint?.host !== endpoint.host || controlPlaneEndpoint?.port !== port) {
+      const summary = `Set spec.controlPlaneEndpoint ${endpoint.host}:${port}`;
+      ({ generation } = await kube.setControlPlaneEndpoint(summary, ref, endpoint));
+    }
+    state.endpoint = endpoint;
+
+    await kube.updateStatus('Mark ready', ref, {
+      ready: true,
+      provisioned: true,
+      observedGeneration: generation,
+      failure: null,
+      conditions: [
+        available(
+          'True',
+          'Available',
+          `Load balancer ${address.containerId.slice(0, 12)} serves ${endpoint.host}:${port}`,
+        ),
+        ready('True', 'Ready', ''),
+        notPaused,
+      ],
+    });
+    await enter('Ready', 'Ready', `Infrastructure ready: control-plane endpoint ${endpoint.host}:${port}`);
+    return waitForChange;
+  }
+
+  async function reconcileDelete(): Promise<Outcome> {
+    const message = 'Deleting the load balancer';
+    await kube.updateStatus('Set Deleting conditions', ref, {
+      conditions: [available('False', 'Deleting', message), ready('False', 'Deleting', message), notPaused],
+    });
+    await enter('Deleting', 'Deleting', message);
+    await docker.deleteLoadBalancer('Delete load balancer container', ref);
+    await kube.removeFinalizer(`Remove finalizer ${finalizer}`, ref);
+    state.phase = 'Deleted';
+    return done;
+  }
+
+  /** Puts a failed reconcile on the object (condition, Event once per message) and schedules a slow retry. */
+  async function reportFailure(error: unknown): Promise<Outcome> {
+    failures += 1;
+    const message = describeFailure(error);
+    const firstTime = state.lastError !== message;
+    state.lastError = message;
+    state.phase = 'Failing';
+    const requeueAfter = failureBackoffMs(failures);
+    log.warn('Reconcile failed', { dockerCluster: what, error: message, retryInMs: requeueAfter });
+    try {
+      await kube.updateStatus('Report failure', ref, {
+        conditions: [available('False', 'NotAvailable', message), ready('False', 'NotAvailable', message)],
+      });
+      if (firstTime) await event('Warning', 'ReconcileFailed', message);
+    } catch (reportError) {
+      log.warn('Could not report the failure on the object', {
+        dockerCluster: what,
+        error: describeFailure(reportError),
+      });
+    }
+    return { done: false, requeueAfter };
+  }
+
+  for (;;) {
+    changed = false;
+    let outcome: Outcome;
+    try {
+      outcome = await reconcile();
+      failures = 0;
+      delete state.lastError;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      outcome = await reportFailure(error);
+    }
+    state.reconciles += 1;
+    state.lastReconcileTime = new Date().toISOString();
+    if (outcome.done) return state;
+
+    await condition(() => changed, outcome.requeueAfter ?? input.resyncInterval ?? defaultResyncInterval);
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > maxHistoryEvents) {
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof reconcileDockerCluster>({
+        ...input,
+        carried: { state, ...(operatorPause && { operatorPause }) },
+      });
+    }
+  }
+}
+
+function conditionOf(type: string) {
+  return (status: ConditionUpdate['status'], reason: string, message: string): ConditionUpdate => ({
+    type,
+    status,
+    reason,
+    message,
+  });
+}
+const available = conditionOf(conditionTypes.loadBalancerAvailable);
+const ready = conditionOf(conditionTypes.ready);
+const notPaused: ConditionUpdate = {
+  type: conditionTypes.paused,
+  status: 'False',
+  reason: 'NotPaused',
+  message: '',
+};
+
+function describeFailure(error: unknown): string {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure || cause instanceof Error) return cause.message;
+  return String(cause);
+}

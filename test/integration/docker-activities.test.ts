@@ -1,0 +1,282 @@
+// The Docker activities against the stack's real Docker engine and HAProxy image.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import Docker from 'dockerode';
+import { readContainerFile, writeContainerFile } from '../../src/activities/container-files.js';
+import { createDockerActivities } from '../../src/activities/docker.js';
+import {
+  configPath,
+  containerName,
+  haproxyConfig,
+  kindClusterLabel,
+  kindRoleLabel,
+  ownerFilter,
+  ownerUidLabel,
+} from '../../src/activities/load-balancer.js';
+import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
+import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
+
+const engine = new Docker();
+const image = stackEnv('CAPDT_LB_IMAGE');
+const network = uniqueName('capdt-test');
+const activities = createDockerActivities(engine, { defaultImage: image, network, hostIp: '127.0.0.1' });
+
+/** Every ref and container name a test uses, so that after() removes whatever they left. */
+const usedRefs: DockerClusterRef[] = [];
+const usedNames = new Set<string>();
+
+function newRef(name = uniqueName('cluster')): DockerClusterRef {
+  const ref = { namespace: uniqueName('ns'), name, uid: randomUUID() };
+  usedRefs.push(ref);
+  usedNames.add(containerName(ref));
+  return ref;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+/** Inspects a container, or returns undefined when the engine has no such container. */
+async function inspectOrNothing(nameOrId: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await engine.getContainer(nameOrId).inspect();
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function ownedContainers(ref: DockerClusterRef): Promise<Docker.ContainerInfo[]> {
+  return engine.listContainers({ all: true, filters: { label: [ownerFilter(ref)] } });
+}
+
+/** Asserts that a promise rejects with an ApplicationFailure of the given type; returns it. */
+async function rejectsWithFailure(promise: Promise<unknown>, type: string): Promise<ApplicationFailure> {
+  let failure: ApplicationFailure | undefined;
+  await assert.rejects(promise, (error) => {
+    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
+    assert.equal(error.type, type, error.message);
+    failure = error;
+    return true;
+  });
+  assert.ok(failure);
+  return failure;
+}
+
+/** The host port Docker published a container port on; asserts it is published on 127.0.0.1 only. */
+function publishedOnLoopback(details: Docker.ContainerInspectInfo, port: number): string {
+  const bindings = details.NetworkSettings.Ports[`${port}/tcp`];
+  assert.ok(bindings && bindings.length > 0, `port ${port} is published`);
+  for (const binding of bindings) {
+    assert.equal(binding.HostIp, '127.0.0.1', `port ${port} is published on 127.0.0.1 only`);
+  }
+  const hostPort = bindings[0]?.HostPort ?? '';
+  assert.match(hostPort, /^[1-9][0-9]*$/);
+  return hostPort;
+}
+
+after(async () => {
+  for (const ref of usedRefs) {
+    for (const container of await ownedContainers(ref)) {
+      await engine.getContainer(container.Id).remove({ force: true, v: true });
+    }
+  }
+  for (const name of usedNames) {
+    if (await inspectOrNothing(name)) await engine.getContainer(name).remove({ force: true, v: true });
+  }
+  try {
+    await engine.getNetwork(network).remove();
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+});
+
+describe('ensureNetwork', () => {
+  it('creates the network, and a second call succeeds without creating another', async () => {
+    await assert.rejects(engine.getNetwork(network).inspect(), (error) => statusOf(error) === 404);
+
+    await activities.ensureNetwork();
+    const created = await engine.getNetwork(network).inspect();
+    assert.equal(created.Name, network);
+    assert.equal(created.Driver, 'bridge');
+
+    await activities.ensureNetwork();
+    const named = (await engine.listNetworks()).filter((candidate) => candidate.Name === network);
+    assert.deepEqual(
+      named.map((candidate) => candidate.Id),
+      [created.Id],
+    );
+  });
+});
+
+describe('a load balancer through its life', () => {
+  const ref = newRef();
+  const spec: LoadBalancerSpec = { dockerCluster: ref, clusterName: ref.name, port: 6443, ipFamily: 'IPv4' };
+  let containerId = '';
+
+  it('createLoadBalancer creates one running container, labelled and published on 127.0.0.1', async () => {
+    await activities.ensureNetwork();
+    const first = await activities.createLoadBalancer(spec);
+    assert.equal(first.created, true);
+    const second = await activities.createLoadBalancer(spec);
+    assert.deepEqual(second, { containerId: first.containerId, created: false });
+    containerId = first.containerId;
+
+    assert.deepEqual(
+      (await ownedContainers(ref)).map((container) => container.Id),
+      [containerId],
+    );
+    const details = await engine.getContainer(containerId).inspect();
+    assert.equal(details.Name, `/${containerName(ref)}`);
+    assert.equal(details.Config.Image, image);
+    assert.equal(details.State.Running, true);
+    assert.equal(details.Config.Labels[kindClusterLabel], ref.name);
+    assert.equal(details.Config.Labels[kindRoleLabel], 'external-load-balancer');
+    assert.equal(details.Config.Labels[ownerUidLabel], ref.uid);
+    assert.ok(details.NetworkSettings.Networks[network], `the container is on network ${network}`);
+    publishedOnLoopback(details, 6443);
+    publishedOnLoopback(details, 8404);
+  });
+
+  it('createLoadBalancer starts the container again when it was stopped', async () => {
+    await engine.getContainer(containerId).stop({ t: 1 });
+    assert.deepEqual(await activities.createLoadBalancer(spec), { containerId, created: false });
+    assert.equal((await engine.getContainer(containerId).inspect()).State.Running, true);
+  });
+
+  it('configureLoadBalancer repairs a drifted config with a reload, and leaves a current one alone', async () => {
+    const input = { dockerCluster: ref, port: 6443, ipFamily: 'IPv4' as const };
+    const container = engine.getContainer(containerId);
+    // createLoadBalancer wrote the config before HAProxy started: nothing to do.
+    assert.equal(await readContainerFile(container, configPath), haproxyConfig(input));
+    assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: false });
+
+    const details = await container.inspect();
+    const base = `http://127.0.0.1:${publishedOnLoopback(details, 8404)}`;
+    const healthz = async () => (await fetch(`${base}/healthz`)).status;
+    // Only the provider's config has a monitor URI; the image's initial config has none.
+    await eventually('HAProxy to serve the provider config', async () =>
+      (await healthz()) === 200 ? true : undefined,
+    );
+
+    // Drift: somebody loads the image's initial config by hand.
+    await writeContainerFile(
+      container,
+      configPath,
+      readFileSync(`${repoRoot}/scripts/haproxy-default.cfg`, 'utf8'),
+    );
+    await container.kill({ signal: 'SIGHUP' });
+    await eventually('the drifted config to be served', async () =>
+      (await healthz()) !== 200 ? true : undefined,
+    );
+
+    assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: true });
+    assert.equal(await readContainerFile(container, configPath), haproxyConfig(input));
+    await eventually('the reload to serve the provider config again', async () =>
+      (await healthz()) === 200 ? true : undefined,
+    );
+    const page = await (await fetch(`${base}/stats`)).text();
+    assert.match(page, /Statistics Report for HAProxy/);
+    assert.equal((await container.inspect()).State.Running, true, 'a reload keeps the container running');
+  });
+
+  it('getLoadBalancerAddress returns the IPv4 address on the provider network', async () => {
+    const address = await activities.getLoadBalancerAddress({ dockerCluster: ref, ipFamily: 'IPv4' });
+    const details = await engine.getContainer(containerId).inspect();
+    const expected = details.NetworkSettings.Networks[network]?.IPAddress;
+    assert.ok(expected, `the container has an address on ${network}`);
+    assert.deepEqual(address, { containerId, ip: expected });
+    assert.equal(isIP(address.ip), 4);
+  });
+
+  it('deleteLoadBalancer removes the container, and a second call is a no-op', async () => {
+    assert.deepEqual(await activities.deleteLoadBalancer(ref), { removed: true });
+    assert.equal(await inspectOrNothing(containerId), undefined);
+    assert.deepEqual(await ownedContainers(ref), []);
+    assert.deepEqual(await activities.deleteLoadBalancer(ref), { removed: false });
+  });
+
+  it('configureLoadBalancer and getLoadBalancerAddress fail retryably once it is gone', async () => {
+    const configure = await rejectsWithFailure(
+      activities.configureLoadBalancer({ dockerCluster: ref, port: 6443, ipFamily: 'IPv4' }),
+      'LoadBalancerMissing',
+    );
+    assert.equal(configure.nonRetryable, false);
+    const address = await rejectsWithFailure(
+      activities.getLoadBalancerAddress({ dockerCluster: ref, ipFamily: 'IPv4' }),
+      'LoadBalancerMissing',
+    );
+    assert.equal(address.nonRetryable, false);
+  });
+});
+
+describe('a foreign container with the load balancer name', () => {
+  const ref = newRef();
+  const name = containerName(ref);
+  let foreignId = '';
+
+  async function assertForeignUntouched(): Promise<void> {
+    const details = await inspectOrNothing(name);
+    assert.ok(details, 'the foreign container still exists');
+    assert.equal(details.Id, foreignId);
+    assert.equal(details.State.Running, true, 'the foreign container still runs');
+    assert.equal(details.Config.Labels[ownerUidLabel], undefined);
+  }
+
+  it('makes createLoadBalancer fail with NameConflict and is left alone', async () => {
+    await activities.ensureNetwork();
+    const foreign = await engine.createContainer({
+      name,
+      Image: image,
+      Labels: { 'example.com/owner': 'somebody-else' },
+      HostConfig: { NetworkMode: network },
+    });
+    foreignId = foreign.id;
+    await foreign.start();
+
+    const failure = await rejectsWithFailure(
+      activities.createLoadBalancer({
+        dockerCluster: ref,
+        clusterName: ref.name,
+        port: 6443,
+        ipFamily: 'IPv4',
+      }),
+      'NameConflict',
+    );
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, new RegExp(name));
+    await assertForeignUntouched();
+    assert.deepEqual(await ownedContainers(ref), []);
+  });
+
+  it('is left alone by deleteLoadBalancer', async () => {
+    assert.deepEqual(await activities.deleteLoadBalancer(ref), { removed: false });
+    await assertForeignUntouched();
+  });
+});
+
+describe('a load-balancer image that does not exist', () => {
+  it('fails createLoadBalancer with a non-retryable ImageNotFound and leaves no container', async () => {
+    await activities.ensureNetwork();
+    const ref = newRef();
+    const missing = 'capd-temporal/does-not-exist:never';
+    const failure = await rejectsWithFailure(
+      activities.createLoadBalancer({
+        dockerCluster: ref,
+        clusterName: ref.name,
+        image: missing,
+        port: 6443,
+        ipFamily: 'IPv4',
+      }),
+      'ImageNotFound',
+    );
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, new RegExp(missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    assert.deepEqual(await ownedContainers(ref), []);
+    assert.equal(await inspectOrNothing(containerName(ref)), undefined);
+  });
+});

@@ -1,0 +1,320 @@
+// Every branch of the reconcile workflow, run by a real worker on the real Temporal dev server. The
+// activities are stubs over a small in-memory world, so each branch can be driven on purpose.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import type { DockerClusterRef } from '../../src/activities/types.js';
+import { finalizer } from '../../src/api/dockercluster.js';
+import { workflowsPath } from '../../src/worker.js';
+import {
+  changedSignal,
+  pauseSignal,
+  type ReconcileState,
+  reconcileWorkflowType,
+  resumeSignal,
+  stateQuery,
+} from '../../src/workflows/definitions.js';
+import type { reconcileDockerCluster } from '../../src/workflows/reconcile-docker-cluster.js';
+import { eventually, quietTemporalRuntime, stackEnv, uniqueName } from '../support/stack.js';
+import {
+  ownedDockerCluster,
+  ownerCluster,
+  type StubWorld,
+  stubActivities,
+} from '../support/stub-activities.js';
+
+type Stubs = ReturnType<typeof stubActivities>;
+
+interface Scenario {
+  handle: WorkflowHandle<typeof reconcileDockerCluster>;
+  stubs: Stubs;
+  world: StubWorld;
+  ref: DockerClusterRef;
+  /** Waits until the workflow's state query satisfies the check. */
+  until(what: string, check: (state: ReconcileState) => boolean): Promise<ReconcileState>;
+}
+
+describe('reconcile workflow', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+  let connection: Connection;
+  let workerConnection: NativeConnection;
+  let client: Client;
+
+  before(async () => {
+    quietTemporalRuntime();
+    bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+    connection = await Connection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
+    workerConnection = await NativeConnection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
+    client = new Client({ connection });
+  });
+
+  after(async () => {
+    await connection.close();
+    await workerConnection.close();
+  });
+
+  async function scenario(
+    world: Partial<StubWorld>,
+    failures: Parameters<typeof stubActivities>[1],
+    body: (scenario: Scenario) => Promise<void>,
+  ): Promise<void> {
+    const fullWorld: StubWorld = { dockerCluster: null, cluster: null, ip: '172.18.0.2', ...world };
+    const stubs = stubActivities(fullWorld, failures);
+    const taskQueue = uniqueName('workflow-test');
+    const worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: stubs.activities,
+    });
+    const ref = { namespace: 'default', name: uniqueName('dc'), uid: randomUUID() };
+    await worker.runUntil(async () => {
+      const handle = await client.workflow.start<typeof reconcileDockerCluster>(reconcileWorkflowType, {
+        taskQueue,
+        workflowId: uniqueName('reconcile-test'),
+        args: [{ dockerCluster: ref, resyncInterval: '1 hour' }],
+      });
+      const until = (what: string, check: (state: ReconcileState) => boolean) =>
+        eventually(what, async () => {
+          const state = await handle.query(stateQuery);
+          return check(state) ? state : undefined;
+        });
+      try {
+        await body({ handle, stubs, world: fullWorld, ref, until });
+      } finally {
+        await handle.terminate('test finished').catch(() => undefined);
+      }
+    });
+  }
+
+  it('completes when the DockerCluster does not exist, removing any container left behind', async () => {
+    await scenario({ dockerCluster: null }, {}, async ({ handle, stubs }) => {
+      const result = await handle.result();
+      assert.equal(result.phase, 'Deleted');
+      assert.deepEqual(stubs.names(), ['getDockerCluster', 'deleteLoadBalancer']);
+    });
+  });
+
+  it('leaves an externally managed DockerCluster alone', async () => {
+    const dockerCluster = ownedDockerCluster({ managedBy: 'someone-else' });
+    await scenario({ dockerCluster, cluster: ownerCluster() }, {}, async ({ stubs, until }) => {
+      await until('ExternallyManaged', (state) => state.phase === 'ExternallyManaged');
+      assert.deepEqual(stubs.names(), ['getDockerCluster']);
+    });
+  });
+
+  it('waits for the owner reference, then provisions once it is set', async () => {
+    const dockerCluster = ownedDockerCluster();
+    delete dockerCluster.ownerClusterName;
+    await scenario(
+      { dockerCluster, cluster: ownerCluster() },
+      {},
+      async ({ handle, stubs, world, until }) => {
+        await until('WaitingForOwner', (state) => state.phase === 'WaitingForOwner');
+        assert.equal(stubs.count('addFinalizer'), 0, 'nothing is created before the owner is known');
+        assert.equal(stubs.count('createLoadBalancer'), 0);
+
+        (world.dockerCluster as NonNullable<StubWorld['dockerCluster']>).ownerClusterName = 'cluster-a';
+        await handle.signal(changedSignal);
+        await until('Ready', (state) => state.phase === 'Ready');
+      },
+    );
+  });
+
+  it('provisions: finalizer, network, container, config, IP, endpoint, ready — in that order', async () => {
+    await scenario(
+      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
+      {},
+      async ({ stubs, until }) => {
+        const state = await until('Ready', (s) => s.phase === 'Ready');
+        assert.deepEqual(state.endpoint, { host: '172.18.0.2', port: 6443 });
+        const work = stubs.names().filter((name) => name !== 'recordEvent' && name !== 'getOwnerCluster');
+        assert.deepEqual(work, [
+          'getDockerCluster',
+          'addFinalizer',
+          'ensureNetwork',
+          'createLoadBalancer',
+          'configureLoadBalancer',
+          'getLoadBalancerAddress',
+          'setControlPlaneEndpoint',
+          'updateStatus',
+        ]);
+        const finalStatus = stubs.statusUpdates().at(-1);
+        assert.equal(finalStatus?.ready, true);
+        assert.equal(finalStatus?.provisioned, true);
+        assert.deepEqual(
+          finalStatus?.conditions.map((c) => `${c.type}=${c.status}`),
+          ['LoadBalancerAvailable=True', 'Ready=True', 'Paused=False'],
+        );
+        assert.deepEqual(
+          stubs.events().map((event) => event.reason),
+          ['FinalizerAdded', 'LoadBalancerCreated', 'Ready'],
+        );
+        assert.match(stubs.events()[0]?.message ?? '', new RegExp(finalizer));
+      },
+    );
+  });
+
+  it('keeps an endpoint host the user set, and the port from spec', async () => {
+    const dockerCluster = ownedDockerCluster({
+      spec: { controlPlaneEndpoint: { host: 'api.example.test', port: 7443 } },
+    });
+    await scenario({ dockerCluster, cluster: ownerCluster() }, {}, async ({ stubs, until }) => {
+      const state = await until('Ready', (s) => s.phase === 'Ready');
+      assert.deepEqual(state.endpoint, { host: 'api.example.test', port: 7443 });
+      assert.equal(stubs.count('setControlPlaneEndpoint'), 0, 'nothing to write when the spec is complete');
+      const created = stubs.calls.find((call) => call.name === 'createLoadBalancer');
+      assert.equal((created?.args[0] as { port?: number } | undefined)?.port, 7443);
+    });
+  });
+
+  for (const [why, world, expected] of [
+    [
+      'the DockerCluster annotation',
+      { dockerCluster: ownedDockerCluster({ pausedAnnotation: true }), cluster: ownerCluster() },
+      /paused annotation/,
+    ],
+    [
+      'Cluster.spec.paused',
+      {
+        dockerCluster: ownedDockerCluster(),
+        cluster: ownerCluster({ pausedBy: 'Cluster cluster-a has spec.paused' }),
+      },
+      /spec\.paused/,
+    ],
+  ] as const) {
+    it(`is paused by ${why}: Paused=True, no infrastructure work, continues when unpaused`, async () => {
+      await scenario(structuredClone(world), {}, async ({ handle, stubs, world: live, until }) => {
+        const state = await until('Paused', (s) => s.phase === 'Paused');
+        assert.match(state.pausedBy ?? '', expected);
+        const paused = stubs.statusUpdates().at(-1)?.conditions[0];
+        assert.equal(paused?.type, 'Paused');
+        assert.equal(paused?.status, 'True');
+        assert.match(paused?.message ?? '', expected);
+        assert.equal(
+          stubs.count('addFinalizer') + stubs.count('createLoadBalancer') + stubs.count('deleteLoadBalancer'),
+          0,
+        );
+
+        (live.dockerCluster as NonNullable<StubWorld['dockerCluster']>).pausedAnnotation = false;
+        delete (live.cluster as NonNullable<StubWorld['cluster']>).pausedBy;
+        await handle.signal(changedSignal);
+        await until('Ready', (s) => s.phase === 'Ready' && s.pausedBy === undefined);
+      });
+    });
+  }
+
+  it("is paused by an operator's signal with a reason, and resumes on the resume signal", async () => {
+    await scenario(
+      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
+      {},
+      async ({ handle, stubs, until }) => {
+        await until('Ready', (s) => s.phase === 'Ready');
+        await handle.signal(pauseSignal, 'maintenance window');
+        const state = await until('Paused', (s) => s.phase === 'Paused');
+        assert.equal(state.pausedBy, 'paused by an operator: maintenance window');
+        assert.equal(
+          stubs.statusUpdates().at(-1)?.conditions[0]?.message,
+          'paused by an operator: maintenance window',
+        );
+
+        const creates = stubs.count('createLoadBalancer');
+        await handle.signal(changedSignal);
+        await until('a reconcile while paused', (s) => s.reconciles >= state.reconciles + 1);
+        assert.equal(stubs.count('createLoadBalancer'), creates, 'a change while paused does no work');
+
+        await handle.signal(resumeSignal);
+        await until('Ready again', (s) => s.phase === 'Ready' && s.reconciles > state.reconciles + 1);
+        assert.equal(stubs.count('createLoadBalancer'), creates + 1);
+      },
+    );
+  });
+
+  it('deletes: Deleting conditions, container removed, then the finalizer, and completes', async () => {
+    const dockerCluster = ownedDockerCluster({ deleting: true, hasFinalizer: true });
+    await scenario(
+      { dockerCluster, cluster: ownerCluster(), containerId: 'abc' },
+      {},
+      async ({ handle, stubs }) => {
+        const result = await handle.result();
+        assert.equal(result.phase, 'Deleted');
+        const work = stubs.names().filter((name) => name !== 'recordEvent');
+        assert.deepEqual(work, [
+          'getDockerCluster',
+          'getOwnerCluster',
+          'updateStatus',
+          'deleteLoadBalancer',
+          'removeFinalizer',
+        ]);
+        assert.deepEqual(
+          stubs.statusUpdates()[0]?.conditions.map((c) => `${c.type}=${c.status}/${c.reason}`),
+          ['LoadBalancerAvailable=False/Deleting', 'Ready=False/Deleting', 'Paused=False/NotPaused'],
+        );
+      },
+    );
+  });
+
+  it('removes the finalizer of a DockerCluster deleted before it had an owner', async () => {
+    const dockerCluster = ownedDockerCluster({ deleting: true, hasFinalizer: true });
+    delete dockerCluster.ownerClusterName;
+    await scenario({ dockerCluster, cluster: null }, {}, async ({ handle, stubs }) => {
+      assert.equal((await handle.result()).phase, 'Deleted');
+      assert.equal(stubs.count('removeFinalizer'), 1);
+    });
+  });
+
+  it('retries a transient activity failure and still becomes ready', async () => {
+    const failures = { createLoadBalancer: [new Error('docker engine restarting')] };
+    await scenario(
+      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
+      failures,
+      async ({ stubs, until }) => {
+        const state = await until('Ready', (s) => s.phase === 'Ready');
+        assert.equal(stubs.count('createLoadBalancer'), 2, 'one failed attempt, one retry');
+        assert.equal(state.lastError, undefined);
+        assert.equal(
+          stubs.events().some((event) => event.type === 'Warning'),
+          false,
+        );
+      },
+    );
+  });
+
+  it('surfaces a non-retryable failure as a condition and a Warning event, and does not spin', async () => {
+    const message = 'load-balancer image nope:1 is not on the Docker engine and cannot be pulled';
+    const failures = { createLoadBalancer: [ApplicationFailure.nonRetryable(message, 'ImageNotFound')] };
+    await scenario(
+      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
+      failures,
+      async ({ stubs, until }) => {
+        const state = await until('Failing', (s) => s.phase === 'Failing');
+        assert.equal(state.lastError, message);
+        const reported = stubs.statusUpdates().at(-1)?.conditions;
+        assert.deepEqual(
+          reported?.map((c) => `${c.type}=${c.status}`),
+          ['LoadBalancerAvailable=False', 'Ready=False'],
+        );
+        assert.equal(reported?.[0]?.message, message);
+        const warning = stubs.events().find((event) => event.type === 'Warning');
+        assert.equal(warning?.reason, 'ReconcileFailed');
+        assert.equal(warning?.message, message);
+
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        assert.equal(
+          stubs.count('createLoadBalancer'),
+          1,
+          'no retry within seconds: the next try is 30 s later',
+        );
+      },
+    );
+  });
+});

@@ -1,0 +1,112 @@
+// Stub activities for the workflow branch tests: a small in-memory world the test changes, and a log of
+// every call the workflow made. The workflow itself runs for real, on the real Temporal dev server.
+import type { Activities } from '../../src/activities/index.js';
+import type { ClusterView, DockerClusterView, StatusUpdate } from '../../src/activities/types.js';
+
+export interface StubWorld {
+  dockerCluster: DockerClusterView | null;
+  cluster: ClusterView | null;
+  containerId?: string;
+  ip: string;
+}
+
+export interface Call {
+  name: keyof Activities;
+  args: unknown[];
+}
+
+export function ownedDockerCluster(overrides: Partial<DockerClusterView> = {}): DockerClusterView {
+  return {
+    generation: 1,
+    deleting: false,
+    hasFinalizer: false,
+    pausedAnnotation: false,
+    ownerClusterName: 'cluster-a',
+    spec: {},
+    ...overrides,
+  };
+}
+
+export function ownerCluster(overrides: Partial<ClusterView> = {}): ClusterView {
+  return { name: 'cluster-a', ipFamily: 'IPv4', ...overrides };
+}
+
+/**
+ * Activities over the world. `failures` makes an activity throw the given errors on its first calls, one
+ * error per call, before it behaves normally.
+ */
+export function stubActivities(world: StubWorld, failures: Partial<Record<keyof Activities, Error[]>> = {}) {
+  const calls: Call[] = [];
+  function record(name: keyof Activities, args: unknown[]) {
+    calls.push({ name, args });
+    const error = failures[name]?.shift();
+    if (error) throw error;
+  }
+  const activities: Activities = {
+    async getDockerCluster(...args) {
+      record('getDockerCluster', args);
+      return world.dockerCluster && structuredClone(world.dockerCluster);
+    },
+    async getOwnerCluster(...args) {
+      record('getOwnerCluster', args);
+      return world.cluster && structuredClone(world.cluster);
+    },
+    async addFinalizer(...args) {
+      record('addFinalizer', args);
+      if (world.dockerCluster) world.dockerCluster.hasFinalizer = true;
+    },
+    async removeFinalizer(...args) {
+      record('removeFinalizer', args);
+      if (world.dockerCluster) world.dockerCluster.hasFinalizer = false;
+    },
+    async setControlPlaneEndpoint(...args) {
+      record('setControlPlaneEndpoint', args);
+      if (!world.dockerCluster) return { generation: 0 };
+      world.dockerCluster.spec.controlPlaneEndpoint = { ...args[1] };
+      world.dockerCluster.generation += 1;
+      return { generation: world.dockerCluster.generation };
+    },
+    async updateStatus(...args) {
+      record('updateStatus', args);
+    },
+    async recordEvent(...args) {
+      record('recordEvent', args);
+    },
+    async ensureNetwork(...args) {
+      record('ensureNetwork', args);
+    },
+    async createLoadBalancer(...args) {
+      record('createLoadBalancer', args);
+      const created = !world.containerId;
+      world.containerId ??= 'c0ffee0000000000000000000000000000000000000000000000000000000000';
+      return { containerId: world.containerId, created };
+    },
+    async configureLoadBalancer(...args) {
+      record('configureLoadBalancer', args);
+      return { reloaded: true };
+    },
+    async getLoadBalancerAddress(...args) {
+      record('getLoadBalancerAddress', args);
+      return { containerId: world.containerId as string, ip: world.ip };
+    },
+    async deleteLoadBalancer(...args) {
+      record('deleteLoadBalancer', args);
+      const removed = Boolean(world.containerId);
+      delete world.containerId;
+      return { removed };
+    },
+  };
+
+  return {
+    activities,
+    calls,
+    names: () => calls.map((call) => call.name),
+    count: (name: keyof Activities) => calls.filter((call) => call.name === name).length,
+    statusUpdates: () =>
+      calls.filter((call) => call.name === 'updateStatus').map((call) => call.args[1] as StatusUpdate),
+    events: () =>
+      calls
+        .filter((call) => call.name === 'recordEvent')
+        .map((call) => call.args[1] as { type: string; reason: string; message: string }),
+  };
+}

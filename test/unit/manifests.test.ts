@@ -1,0 +1,122 @@
+// The committed manifests under config/ are generated from src/api; they must not drift from it.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { renderManifest } from '../../scripts/generate.js';
+import { generatedManifests } from '../../src/api/manifests.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const crdPath = 'config/crd/infrastructure.cluster.x-k8s.io_dockerclusters.yaml';
+const rolePath = 'config/rbac/role.yaml';
+
+function committed(path: string): string {
+  return readFileSync(join(repoRoot, path), 'utf8');
+}
+
+interface CrdVersion {
+  name: string;
+  served: boolean;
+  storage: boolean;
+  subresources?: { status?: object };
+  additionalPrinterColumns?: { name: string; type: string; jsonPath: string }[];
+  schema: { openAPIV3Schema: Record<string, unknown> };
+}
+
+interface Schema {
+  properties?: Record<string, Schema>;
+  [keyword: string]: unknown;
+}
+
+interface Crd {
+  metadata: { name: string; labels: Record<string, string> };
+  spec: { group: string; names: { kind: string; categories?: string[] }; versions: CrdVersion[] };
+}
+
+/** The JSON paths at which key occurs anywhere in value. */
+function pathsOfKey(value: unknown, key: string, path = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => pathsOfKey(item, key, `${path}[${index}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([name, child]) => [
+    ...(name === key ? [`${path}.${name}`] : []),
+    ...pathsOfKey(child, key, `${path}.${name}`),
+  ]);
+}
+
+describe('generated manifests', () => {
+  const manifests = generatedManifests();
+
+  it('generates exactly the CRD and the ClusterRole', () => {
+    assert.deepEqual(Object.keys(manifests).sort(), [crdPath, rolePath].sort());
+  });
+
+  for (const path of [crdPath, rolePath]) {
+    it(`${path} is up to date with src/api`, () => {
+      const manifest = manifests[path];
+      assert.ok(manifest, `${path} is not generated`);
+      assert.equal(
+        committed(path),
+        renderManifest(manifest),
+        `${path} is stale: run \`npm run generate\` and commit the result`,
+      );
+    });
+  }
+
+  describe('the DockerCluster CRD', () => {
+    const crd = parse(committed(crdPath)) as Crd;
+    const version = crd.spec.versions[0] as CrdVersion;
+
+    it('serves and stores one version, v1alpha1, of infrastructure.cluster.x-k8s.io', () => {
+      assert.equal(crd.metadata.name, 'dockerclusters.infrastructure.cluster.x-k8s.io');
+      assert.equal(crd.spec.group, 'infrastructure.cluster.x-k8s.io');
+      assert.equal(crd.spec.names.kind, 'DockerCluster');
+      assert.equal(crd.spec.versions.length, 1);
+      assert.equal(version.name, 'v1alpha1');
+      assert.equal(version.served, true);
+      assert.equal(version.storage, true);
+    });
+
+    it('carries the CAPI contract labels for v1beta1 and v1beta2, both naming v1alpha1', () => {
+      assert.equal(crd.metadata.labels['cluster.x-k8s.io/v1beta1'], 'v1alpha1');
+      assert.equal(crd.metadata.labels['cluster.x-k8s.io/v1beta2'], 'v1alpha1');
+    });
+
+    it('is in the cluster-api category, so `kubectl get cluster-api` lists DockerClusters', () => {
+      assert.deepEqual(crd.spec.names.categories, ['cluster-api']);
+    });
+
+    it('has a status subresource', () => {
+      assert.deepEqual(version.subresources?.status, {});
+    });
+
+    it('prints Cluster, Ready, Endpoint and Age columns', () => {
+      assert.deepEqual(
+        version.additionalPrinterColumns?.map((column) => column.name),
+        ['Cluster', 'Ready', 'Endpoint', 'Age'],
+      );
+      const byName = Object.fromEntries(
+        (version.additionalPrinterColumns ?? []).map((column) => [column.name, column]),
+      );
+      assert.equal(byName.Cluster?.jsonPath, ".metadata.labels['cluster\\.x-k8s\\.io/cluster-name']");
+      assert.equal(byName.Ready?.jsonPath, '.status.ready');
+      assert.equal(byName.Endpoint?.jsonPath, '.spec.controlPlaneEndpoint.host');
+      assert.equal(byName.Age?.type, 'date');
+    });
+
+    it('has a structural schema: no additionalProperties anywhere', () => {
+      assert.deepEqual(pathsOfKey(version.schema.openAPIV3Schema, 'additionalProperties'), []);
+    });
+
+    it('still validates what the API types declare (port range, host length)', () => {
+      const endpoint = (version.schema.openAPIV3Schema as Schema).properties?.spec?.properties
+        ?.controlPlaneEndpoint?.properties;
+      assert.ok(endpoint, 'spec.controlPlaneEndpoint is in the schema');
+      assert.equal(endpoint.port?.type, 'integer');
+      assert.equal(endpoint.port?.minimum, 1);
+      assert.equal(endpoint.port?.maximum, 65535);
+      assert.equal(endpoint.host?.maxLength, 512);
+    });
+  });
+});
