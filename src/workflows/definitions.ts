@@ -32,6 +32,8 @@ export interface ReconcileInput {
   dockerCluster: DockerClusterRef;
   /** How often an unchanged DockerCluster is checked again, to repair drift. */
   resyncInterval?: Duration;
+  /** Continue as new past this many history events, even before the server suggests it (default 5000). */
+  maxHistoryEvents?: number;
   /** What a previous run handed over through continue-as-new. */
   carried?: { state: ReconcileState; operatorPause?: string };
 }

@@ -93,7 +93,7 @@ const defaultResyncInterval = '5 minutes';
 /** Failed reconciles are retried after 30 s, doubling up to 10 minutes. */
 const failureBackoffMs = (failures: number) => Math.min(30_000 * 2 ** (failures - 1), 600_000);
 /** Bounds the history of an idle DockerCluster even before the server suggests continuing as new. */
-const maxHistoryEvents = 5_000;
+const defaultMaxHistoryEvents = 5_000;
 
 type Outcome = { done: true } | { done: false; requeueAfter?: Duration | number };
 const done: Outcome = { done: true };
@@ -298,7 +298,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     await condition(() => changed, outcome.requeueAfter ?? input.resyncInterval ?? defaultResyncInterval);
 
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > maxHistoryEvents) {
+    if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)) {
       await condition(allHandlersFinished);
       return await continueAsNew<typeof reconcileDockerCluster>({
         ...input,

@@ -18,6 +18,7 @@ import { workflowsPath } from '../../src/worker.js';
 import {
   changedSignal,
   pauseSignal,
+  type ReconcileInput,
   type ReconcileState,
   reconcileWorkflowType,
   resumeSignal,
@@ -62,26 +63,34 @@ describe('reconcile workflow', () => {
     await workerConnection.close();
   });
 
+  interface ScenarioOptions {
+    failures?: Parameters<typeof stubActivities>[1];
+    input?: Partial<ReconcileInput>;
+    /** Replay every workflow task from history, as a freshly restarted worker would. */
+    noCache?: boolean;
+  }
+
   async function scenario(
     world: Partial<StubWorld>,
-    failures: Parameters<typeof stubActivities>[1],
+    options: ScenarioOptions,
     body: (scenario: Scenario) => Promise<void>,
   ): Promise<void> {
     const fullWorld: StubWorld = { dockerCluster: null, cluster: null, ip: '172.18.0.2', ...world };
-    const stubs = stubActivities(fullWorld, failures);
+    const stubs = stubActivities(fullWorld, options.failures);
     const taskQueue = uniqueName('workflow-test');
     const worker = await Worker.create({
       connection: workerConnection,
       taskQueue,
       workflowBundle: bundle,
       activities: stubs.activities,
+      ...(options.noCache && { maxCachedWorkflows: 0 }),
     });
     const ref = { namespace: 'default', name: uniqueName('dc'), uid: randomUUID() };
     await worker.runUntil(async () => {
       const handle = await client.workflow.start<typeof reconcileDockerCluster>(reconcileWorkflowType, {
         taskQueue,
         workflowId: uniqueName('reconcile-test'),
-        args: [{ dockerCluster: ref, resyncInterval: '1 hour' }],
+        args: [{ dockerCluster: ref, resyncInterval: '1 hour', ...options.input }],
       });
       const until = (what: string, check: (state: ReconcileState) => boolean) =>
         eventually(what, async () => {
@@ -276,7 +285,7 @@ describe('reconcile workflow', () => {
     const failures = { createLoadBalancer: [new Error('docker engine restarting')] };
     await scenario(
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
-      failures,
+      { failures },
       async ({ stubs, until }) => {
         const state = await until('Ready', (s) => s.phase === 'Ready');
         assert.equal(stubs.count('createLoadBalancer'), 2, 'one failed attempt, one retry');
@@ -294,7 +303,7 @@ describe('reconcile workflow', () => {
     const failures = { createLoadBalancer: [ApplicationFailure.nonRetryable(message, 'ImageNotFound')] };
     await scenario(
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
-      failures,
+      { failures },
       async ({ stubs, until }) => {
         const state = await until('Failing', (s) => s.phase === 'Failing');
         assert.equal(state.lastError, message);
@@ -316,5 +325,29 @@ describe('reconcile workflow', () => {
         );
       },
     );
+  });
+
+  it("keeps an operator's pause across continue-as-new and replays from history alone", async () => {
+    const input = { maxHistoryEvents: 60 };
+    const world = { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() };
+    await scenario(world, { input, noCache: true }, async ({ handle, stubs, until }) => {
+      await until('Ready', (s) => s.phase === 'Ready');
+      const firstRun = (await handle.describe()).runId;
+      await handle.signal(pauseSignal, 'upgrade');
+      await until('Paused', (s) => s.phase === 'Paused');
+      const creates = stubs.count('createLoadBalancer');
+
+      // Each change is a reconcile (a few events); enough of them pass the history limit.
+      await eventually('a continue-as-new', async () => {
+        await handle.signal(changedSignal);
+        return (await handle.describe()).runId !== firstRun ? true : undefined;
+      });
+      const state = await until('the new run to reconcile', (s) => s.phase === 'Paused');
+      assert.equal(state.pausedBy, 'paused by an operator: upgrade');
+      assert.equal(stubs.count('createLoadBalancer'), creates, 'still no work while paused');
+
+      await handle.signal(resumeSignal);
+      await until('Ready after resume', (s) => s.phase === 'Ready' && s.pausedBy === undefined);
+    });
   });
 });
