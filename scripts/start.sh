@@ -4,13 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-if [ -z "${KUBECONFIG:-}" ] || [ -z "${TEMPORAL_ADDRESS:-}" ]; then
-  bash scripts/stack.sh up
-  # The stack's values fill only what the environment leaves unset.
-  while IFS='=' read -r name value; do
-    name=${name#export }
-    [ -n "${!name:-}" ] || export "$name=$value"
-  done < <(bash scripts/stack.sh env)
-fi
+# On a cluster of the user's own, the provider's CRD may not be there yet.
+[ -z "${KUBECONFIG:-}" ] || node --import tsx scripts/install-crds.ts
+source scripts/stack-env.sh
+use_local_stack
 echo "capd-temporal: Kubernetes ${KUBECONFIG:-in-cluster}, Temporal ${TEMPORAL_ADDRESS}, UI ${TEMPORAL_UI_URL:-n/a}" >&2
 exec node --import tsx src/main.ts "$@"

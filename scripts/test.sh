@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install.sh
+# What some tests drive besides the stack: Chromium (the Temporal UI test) and Compose (the compose file test).
+bash scripts/install-chromium.sh
+bash scripts/install-compose.sh >/dev/null
 npx biome check .
 npx tsc --noEmit
 

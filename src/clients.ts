@@ -1,7 +1,7 @@
 // The real clients the provider talks to, made from its configuration in one place.
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import Docker from 'dockerode';
 import type { Config } from './config.js';
 
@@ -17,11 +17,29 @@ export function dockerFrom(): Docker {
   return new Docker();
 }
 
-export async function temporalClientFrom(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+/** TLS (and mTLS with a client certificate) for Temporal when any TLS setting is given. */
+export function temporalTls(config: Config): TLSConfig | undefined {
+  const {
+    TEMPORAL_TLS_CA: ca,
+    TEMPORAL_TLS_CERT: cert,
+    TEMPORAL_TLS_KEY: key,
+    TEMPORAL_TLS_SERVER_NAME: name,
+  } = config;
+  if (!ca && !cert && !name) return undefined;
+  return {
+    ...(name && { serverNameOverride: name }),
+    ...(ca && { serverRootCACertificate: readFileSync(ca) }),
+    ...(cert && key && { clientCertPair: { crt: readFileSync(cert), key: readFileSync(key) } }),
+  };
 }
 
-export async function workerConnectionFrom(config: Config): Promise<NativeConnection> {
-  return await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+/** Where and how to reach Temporal, for the client and the worker alike. */
+export function temporalConnectionOptions(config: Config) {
+  const tls = temporalTls(config);
+  return { address: config.TEMPORAL_ADDRESS, ...(tls && { tls }) };
+}
+
+export async function temporalClientFrom(config: Config): Promise<Client> {
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }

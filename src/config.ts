@@ -1,45 +1,155 @@
-// The provider's configuration, from the environment, validated once at start: a bad value stops the
-// process with a message that names the setting.
+// The provider's configuration, from the environment or command-line flags, validated once at start: a bad
+// value stops the process with a message that names the setting.
 import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const ipAddress = z.string().refine((value) => isIP(value) !== 0, 'must be an IP address');
+const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
-/** Setting name → schema; the names are the environment variables users set. */
+/** Setting name → schema; the names are the environment variables users set, each described for the README. */
 const settings = {
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^\s:]+:\d+$/, 'must be host:port')
-    .default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  CAPDT_TASK_QUEUE: z.string().min(1).default('capd-temporal'),
-  KUBECONFIG: z.string().min(1).optional(),
+    .default('127.0.0.1:7233')
+    .describe('Temporal frontend, host:port'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace of the workflows'),
+  TEMPORAL_TLS_CA: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM file of the CA that signed the Temporal server certificate; enables TLS'),
+  TEMPORAL_TLS_CERT: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM client certificate for mTLS (with TEMPORAL_TLS_KEY); enables TLS'),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional().describe('PEM private key of TEMPORAL_TLS_CERT'),
+  TEMPORAL_TLS_SERVER_NAME: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Server name to verify, when it differs from the address host'),
+  TEMPORAL_UI_URL: z.url().optional().describe('Temporal Web UI base URL, for links printed by the CLI'),
+  CAPDT_TASK_QUEUE: z
+    .string()
+    .min(1)
+    .default('capd-temporal')
+    .describe('Task queue of the reconcile workflows'),
+  KUBECONFIG: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('kubeconfig file; in-cluster or ~/.kube/config when unset'),
   CAPDT_LB_IMAGE: z
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$/, 'must be an image reference such as repository:tag')
-    .default('kindest/haproxy:v20230606-42a2262b'),
-  CAPDT_NETWORK: z.string().regex(dockerName, 'must be a Docker network name').default('kind'),
-  CAPDT_HOST_IP: z
+    .default('kindest/haproxy:v20230606-42a2262b')
+    .describe('Default load-balancer image (a DockerCluster may override it with spec.loadbalancerImage)'),
+  CAPDT_NETWORK: z
     .string()
-    .refine((value) => isIP(value) !== 0, 'must be an IP address')
-    .default('127.0.0.1'),
-  CAPDT_RESYNC_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
-  CAPDT_WATCH_NAMESPACE: z.string().regex(dnsLabel, 'must be a namespace name').optional(),
-  CAPDT_WATCH_FILTER: z.string().min(1).max(63).optional(),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    .regex(dockerName, 'must be a Docker network name')
+    .default('kind')
+    .describe('Docker network of the load balancers; created when missing'),
+  CAPDT_HOST_IP: ipAddress
+    .default('127.0.0.1')
+    .describe('Host address the load balancers publish their ports on'),
+  CAPDT_RESYNC_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(300)
+    .describe('How often an unchanged DockerCluster is checked again to repair drift'),
+  CAPDT_WATCH_NAMESPACE: z
+    .string()
+    .regex(dnsLabel, 'must be a namespace name')
+    .optional()
+    .describe('Watch one namespace only'),
+  CAPDT_WATCH_FILTER: z
+    .string()
+    .min(1)
+    .max(63)
+    .optional()
+    .describe('Watch only objects labelled cluster.x-k8s.io/watch-filter=<value>'),
+  CAPDT_LEADER_ELECTION: boolean
+    .default(true)
+    .describe('Of several watchers, only the holder of a Lease watches'),
+  CAPDT_LEASE_NAMESPACE: z
+    .string()
+    .regex(dnsLabel, 'must be a namespace name')
+    .default('default')
+    .describe('Namespace of the leader-election Lease'),
+  CAPDT_HTTP_HOST: ipAddress
+    .default('127.0.0.1')
+    .describe('Address of the /metrics, /healthz and /readyz endpoint'),
+  CAPDT_HTTP_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8080)
+    .describe('Port of that endpoint (0: any free port)'),
+  LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+    .default('info')
+    .describe('Log level'),
 };
+
+export type SettingName = keyof typeof settings;
+export const settingNames = Object.keys(settings) as SettingName[];
 
 const schema = z.object(settings);
 export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** `--temporal-address`, `--lb-image`, …: the setting's name in lower case, without CAPDT_. */
+export function flagOf(name: SettingName): string {
+  return name
+    .replace(/^CAPDT_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-');
+}
+
+/** One row per setting: name, flag, default, description; the README's configuration table. */
+export function describeSettings(): {
+  name: SettingName;
+  flag: string;
+  defaultValue?: unknown;
+  description: string;
+}[] {
+  return settingNames.map((name) => {
+    const setting = settings[name];
+    const parsed = setting.safeParse(undefined);
+    return {
+      name,
+      flag: `--${flagOf(name)}`,
+      ...(parsed.success && parsed.data !== undefined && { defaultValue: parsed.data }),
+      description: setting.description ?? '',
+    };
+  });
+}
+
+/** Reads the settings from the environment; a flag given in argv wins over the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Config {
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: Object.fromEntries(settingNames.map((name) => [flagOf(name), { type: 'string' as const }])),
+      allowPositionals: true,
+    }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new ConfigError(`invalid arguments: ${(error as Error).message}`);
+  }
   const present = Object.fromEntries(
-    Object.keys(settings)
-      .filter((name) => env[name] !== undefined && env[name] !== '')
-      .map((name) => [name, env[name]]),
+    settingNames
+      .map((name) => [name, flags[flagOf(name)] ?? env[name]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
   );
   const result = schema.safeParse(present);
   if (!result.success) {
@@ -48,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `${issue.path.join('.')}=${JSON.stringify(present[String(issue.path[0])])}: ${issue.message}`,
     );
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  if (result.data.TEMPORAL_TLS_CERT && !result.data.TEMPORAL_TLS_KEY) {
+    throw new ConfigError('invalid configuration: TEMPORAL_TLS_CERT is set without TEMPORAL_TLS_KEY');
   }
   return result.data;
 }

@@ -1,55 +1,124 @@
-// The provider's entry point: `main.ts [worker|watcher|all]` runs the worker, the watcher, or both.
+// The provider's entry point: `main.ts [worker|watcher|all] [--flag value ...]` runs the worker, the
+// watcher, or both, with the metrics and health endpoint.
+import { hostname } from 'node:os';
+import type { Client } from '@temporalio/client';
 import { kubeConfigFrom, temporalClientFrom } from './clients.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { logger } from './logger.js';
+import { logger, routeTemporalLogs } from './logger.js';
+import { watchRestarts, workflowsRunning } from './observability/metrics.js';
+import { type ReadinessCheck, startHealthServer } from './observability/server.js';
+import { electLeader } from './watcher/leader-election.js';
 import { Signaller } from './watcher/signaller.js';
 import { startWatcher } from './watcher/watcher.js';
 import { createWorker } from './worker.js';
+import { reconcileWorkflowType } from './workflows/definitions.js';
 
 const components = ['worker', 'watcher', 'all'] as const;
 type Component = (typeof components)[number];
+type Stop = () => Promise<void>;
 
-async function runWatcher(config: Config): Promise<() => Promise<void>> {
+/** Keeps capdt_workflows_running current from Temporal's visibility store. */
+function countRunningWorkflows(client: Client, config: Config): Stop {
+  const query = `WorkflowType = '${reconcileWorkflowType}' AND ExecutionStatus = 'Running' AND TaskQueue = '${config.CAPDT_TASK_QUEUE}'`;
+  const timer = setInterval(() => {
+    client.workflow.count(query).then(
+      ({ count }) => workflowsRunning.set(count),
+      (error) => logger.debug({ err: error }, 'counting workflows failed'),
+    );
+  }, 15_000);
+  return async () => clearInterval(timer);
+}
+
+async function runWatcher(config: Config, ready: ReadinessCheck[]): Promise<Stop> {
   const client = await temporalClientFrom(config);
-  const watcher = startWatcher({
-    kubeConfig: kubeConfigFrom(config),
-    signaller: new Signaller({
-      client,
-      taskQueue: config.CAPDT_TASK_QUEUE,
-      resyncSeconds: config.CAPDT_RESYNC_SECONDS,
+  const kubeConfig = kubeConfigFrom(config);
+  const stopCounting = countRunningWorkflows(client, config);
+  let started = false;
+  const watch = async (): Promise<Stop> => {
+    const watcher = startWatcher({
+      kubeConfig,
+      signaller: new Signaller({
+        client,
+        taskQueue: config.CAPDT_TASK_QUEUE,
+        resyncSeconds: config.CAPDT_RESYNC_SECONDS,
+        logger,
+      }),
       logger,
-    }),
-    logger,
-    ...(config.CAPDT_WATCH_NAMESPACE && { namespace: config.CAPDT_WATCH_NAMESPACE }),
-    ...(config.CAPDT_WATCH_FILTER && { watchFilter: config.CAPDT_WATCH_FILTER }),
-  });
-  await watcher.started;
+      onRestart: () => watchRestarts.inc(),
+      ...(config.CAPDT_WATCH_NAMESPACE && { namespace: config.CAPDT_WATCH_NAMESPACE }),
+      ...(config.CAPDT_WATCH_FILTER && { watchFilter: config.CAPDT_WATCH_FILTER }),
+    });
+    await watcher.started;
+    started = true;
+    return async () => {
+      started = false;
+      await watcher.stop();
+    };
+  };
+
+  let stopWatching: Stop;
+  if (config.CAPDT_LEADER_ELECTION) {
+    const election = electLeader(
+      {
+        kubeConfig,
+        namespace: config.CAPDT_LEASE_NAMESPACE,
+        name: `capd-temporal-watcher-${config.CAPDT_TASK_QUEUE}`,
+        identity: `${hostname()}-${process.pid}`,
+        logger,
+      },
+      watch,
+    );
+    // A standby watcher is ready too: it is doing its job, which is to wait.
+    ready.push(() => !election.isLeader() || started);
+    stopWatching = () => election.stop();
+  } else {
+    stopWatching = await watch();
+    ready.push(() => started);
+  }
   return async () => {
-    await watcher.stop();
+    await stopWatching();
+    await stopCounting();
     await client.connection.close();
   };
 }
 
+function untilSignalled(): Promise<void> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+}
+
 async function main(): Promise<void> {
-  const component = (process.argv[2] ?? 'all') as Component;
+  const args = process.argv.slice(2);
+  const component = (args[0] && !args[0].startsWith('--') ? args[0] : 'all') as Component;
   if (!components.includes(component)) {
-    throw new ConfigError(`unknown component '${process.argv[2]}': use one of ${components.join(', ')}`);
+    throw new ConfigError(`unknown component '${component}': use one of ${components.join(', ')}`);
   }
-  const config = loadConfig();
+  const config = loadConfig(process.env, args);
+  logger.level = config.LOG_LEVEL;
+  routeTemporalLogs();
+
+  const ready: ReadinessCheck[] = [];
   const running: Promise<void>[] = [];
+  const signalled = untilSignalled();
   if (component !== 'watcher') {
     // The worker stops by itself on SIGINT/SIGTERM, finishing the tasks it has.
     const worker = await createWorker(config);
+    ready.push(() => worker.getState() === 'RUNNING');
     running.push(worker.run());
     logger.info({ taskQueue: config.CAPDT_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
   }
   if (component !== 'worker') {
-    const stopWatcher = await runWatcher(config);
-    const stopped = new Promise<void>((resolve) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-    });
-    running.push(stopped.then(stopWatcher));
+    const stopWatcher = await runWatcher(config, ready);
+    running.push(signalled.then(stopWatcher));
   }
+  const server = await startHealthServer(config.CAPDT_HTTP_PORT, config.CAPDT_HTTP_HOST, ready);
+  const address = server.address();
+  logger.info(
+    { http: typeof address === 'object' && address ? `${address.address}:${address.port}` : address },
+    'serving /metrics, /healthz, /readyz',
+  );
+  running.push(signalled.then(() => new Promise<void>((resolve) => server.close(() => resolve()))));
   await Promise.all(running);
   logger.info('stopped');
 }

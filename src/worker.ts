@@ -1,18 +1,21 @@
 // The Temporal worker: runs the reconcile workflows and their activities against the real clients.
 import { fileURLToPath } from 'node:url';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
-import { dockerFrom, kubeConfigFrom, workerConnectionFrom } from './clients.js';
+import { dockerFrom, kubeConfigFrom, temporalConnectionOptions } from './clients.js';
 import type { Config } from './config.js';
+import { activityTimer, metricSinks } from './observability/metrics.js';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('./workflows/index.js'));
 
 export async function createWorker(config: Config): Promise<Worker> {
   return await Worker.create({
-    connection: await workerConnectionFrom(config),
+    connection: await NativeConnection.connect(temporalConnectionOptions(config)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.CAPDT_TASK_QUEUE,
     workflowsPath,
+    sinks: metricSinks,
+    interceptors: { activity: [(context) => ({ inbound: activityTimer(context.info.activityType) })] },
     activities: createActivities({
       kubeConfig: kubeConfigFrom(config),
       docker: dockerFrom(),

@@ -18,6 +18,7 @@ import {
   type ControlPlaneEndpoint,
   type DockerCluster,
   type DockerClusterStatus,
+  endpointFromLoadBalancerAnnotation,
   finalizer,
   group,
   kind,
@@ -183,6 +184,7 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
         deleting: Boolean(metadata.deletionTimestamp),
         hasFinalizer: metadata.finalizers?.includes(finalizer) ?? false,
         pausedAnnotation: metadata.annotations?.[pausedAnnotation] !== undefined,
+        endpointFromLoadBalancer: metadata.annotations?.[endpointFromLoadBalancerAnnotation] === 'true',
         ...(metadata.annotations?.[managedByAnnotation] !== undefined && {
           managedBy: metadata.annotations[managedByAnnotation],
         }),
@@ -221,19 +223,30 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     },
 
     /**
-     * Fills in what the user left empty in spec.controlPlaneEndpoint; a value already set is kept.
-     * Returns the object's generation after the write, for status.observedGeneration.
+     * Fills in what the user left empty in spec.controlPlaneEndpoint, and keeps a host the provider filled in
+     * following the load balancer's IP; a host the user set is kept. Returns the object's generation after
+     * the write, for status.observedGeneration.
      */
     async setControlPlaneEndpoint(
       ref: DockerClusterRef,
-      endpoint: Required<ControlPlaneEndpoint>,
+      loadBalancer: Required<ControlPlaneEndpoint>,
     ): Promise<{ generation: number }> {
       const action = `setting spec.controlPlaneEndpoint of DockerCluster ${ref.namespace}/${ref.name}`;
       let object = await readExisting(ref, action);
       const current = object.spec?.controlPlaneEndpoint ?? {};
-      const wanted = { host: current.host || endpoint.host, port: current.port || endpoint.port };
+      const ours =
+        !current.host || object.metadata.annotations?.[endpointFromLoadBalancerAnnotation] === 'true';
+      const wanted = {
+        host: ours ? loadBalancer.host : current.host,
+        port: current.port || loadBalancer.port,
+      };
       if (!isDeepStrictEqual(current, wanted)) {
-        object = await patchVersion(object, { spec: { controlPlaneEndpoint: wanted } }, action);
+        const annotations = ours ? { [endpointFromLoadBalancerAnnotation]: 'true' } : {};
+        object = await patchVersion(
+          object,
+          { metadata: { annotations }, spec: { controlPlaneEndpoint: wanted } },
+          action,
+        );
       }
       return { generation: object.metadata.generation ?? 0 };
     },

@@ -16,6 +16,8 @@ export interface DockerClusterView {
   /** Why the object itself asks for a pause (its paused annotation), if it does. */
   pausedAnnotation: boolean;
   managedBy?: string;
+  /** spec.controlPlaneEndpoint.host was filled in by the provider (not the user). */
+  endpointFromLoadBalancer: boolean;
   /** The name of the owning CAPI Cluster, from ownerReferences, once CAPI has set it. */
   ownerClusterName?: string;
   spec: DockerClusterSpec;

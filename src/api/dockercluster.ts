@@ -19,6 +19,13 @@ export const contractLabels = {
 
 export const defaultEndpointPort = 6443;
 
+/**
+ * Set when the provider filled spec.controlPlaneEndpoint.host from the load balancer's IP, so that it may
+ * follow the IP when the container is recreated; a host the user set is never changed.
+ */
+export const endpointFromLoadBalancerAnnotation =
+  'dockercluster.infrastructure.cluster.x-k8s.io/endpoint-from-load-balancer';
+
 const conditionSchema = {
   type: 'object',
   description: 'A metav1.Condition: one aspect of the DockerCluster state.',

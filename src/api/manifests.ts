@@ -1,11 +1,15 @@
 // Kubernetes manifests derived from the API definition; `npm run generate` writes them under config/.
 import { clusterNameLabel } from './capi.js';
 import { contractLabels, group, kind, plural, specSchema, statusSchema, version } from './dockercluster.js';
-import { providerRules } from './rbac.js';
+import { capiCoreRules, providerRules } from './rbac.js';
 
 export const providerName = 'capd-temporal';
 /** clusterctl finds a provider's components by this label. */
 export const providerLabels = { 'cluster.x-k8s.io/provider': `infrastructure-${providerName}` };
+export const systemNamespace = `${providerName}-system`;
+const managerName = `${providerName}-manager`;
+/** The image `docker build -t capd-temporal:dev .` makes from the Dockerfile. */
+export const providerImage = `${providerName}:dev`;
 
 /**
  * A CRD schema may not combine `properties` with `additionalProperties`; pruning of unknown fields gives the
@@ -86,15 +90,108 @@ export function providerClusterRole() {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name: `${providerName}-manager`, labels: providerLabels },
+    metadata: { name: managerName, labels: providerLabels },
     rules: providerRules,
   };
 }
 
-/** Manifest path (relative to the repository) → content, as `npm run generate` writes them. */
-export function generatedManifests(): Record<string, object> {
+function rbacManifests() {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: managerName, namespace: systemNamespace, labels: providerLabels },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: managerName, labels: providerLabels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: managerName },
+      subjects: [{ kind: 'ServiceAccount', name: managerName, namespace: systemNamespace }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: {
+        name: `${providerName}-capi-access`,
+        labels: { ...providerLabels, 'cluster.x-k8s.io/aggregate-to-manager': 'true' },
+      },
+      rules: capiCoreRules,
+    },
+  ];
+}
+
+/** A Deployment of the provider image running one component (worker or watcher). */
+function deployment(component: 'worker' | 'watcher', replicas: number, env: object[]) {
+  const name = `${providerName}-${component}`;
+  const labels = { ...providerLabels, 'app.kubernetes.io/name': name };
+  const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10 });
   return {
-    [`config/crd/${group}_${plural}.yaml`]: dockerClusterCrd(),
-    'config/rbac/role.yaml': providerClusterRole(),
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: systemNamespace, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: { 'app.kubernetes.io/name': name } },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: managerName,
+          containers: [
+            {
+              name: component,
+              image: providerImage,
+              args: [component],
+              env: [
+                { name: 'TEMPORAL_ADDRESS', value: 'temporal-frontend.temporal.svc:7233' },
+                { name: 'CAPDT_HTTP_HOST', value: '0.0.0.0' },
+                ...env,
+              ],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              livenessProbe: probe('/healthz'),
+              readinessProbe: probe('/readyz'),
+              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              volumeMounts:
+                component === 'worker' ? [{ name: 'docker-socket', mountPath: '/var/run/docker.sock' }] : [],
+            },
+          ],
+          volumes:
+            component === 'worker'
+              ? [{ name: 'docker-socket', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }]
+              : [],
+        },
+      },
+    },
+  };
+}
+
+function managerManifests() {
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: systemNamespace, labels: providerLabels } },
+    deployment('worker', 1, []),
+    // Two watchers: one leads (holds the Lease), the other stands by.
+    deployment('watcher', 2, [
+      { name: 'CAPDT_LEASE_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    ]),
+  ];
+}
+
+/** clusterctl's provider metadata: this release series speaks the v1beta2 contract. */
+function clusterctlMetadata() {
+  return {
+    apiVersion: 'clusterctl.cluster.x-k8s.io/v1alpha3',
+    kind: 'Metadata',
+    releaseSeries: [{ major: 0, minor: 1, contract: 'v1beta2' }],
+  };
+}
+
+/** Manifest path (relative to the repository) → its documents, as `npm run generate` writes them. */
+export function generatedManifests(): Record<string, object[]> {
+  return {
+    [`config/crd/${group}_${plural}.yaml`]: [dockerClusterCrd()],
+    'config/rbac/role.yaml': [providerClusterRole()],
+    'config/rbac/rbac.yaml': rbacManifests(),
+    'config/manager/manager.yaml': managerManifests(),
+    'config/metadata.yaml': [clusterctlMetadata()],
   };
 }

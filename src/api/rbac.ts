@@ -13,4 +13,15 @@ export const providerRules: PolicyRule[] = [
   { apiGroups: [group], resources: [`${plural}/status`], verbs: ['patch'] },
   { apiGroups: [clusterGroup], resources: [clusterPlural], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  // Leader election among watchers.
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];
+
+/** What CAPI's core controllers need on our objects (set owner references, read readiness), by aggregation. */
+export const capiCoreRules: PolicyRule[] = [
+  {
+    apiGroups: [group],
+    resources: [plural],
+    verbs: ['get', 'list', 'watch', 'patch', 'update', 'create', 'delete'],
+  },
 ];

@@ -1,8 +1,9 @@
 // Delivers "changed" to a DockerCluster's workflow, starting it when it is not running. Requests for one
 // workflow coalesce while a delivery is in flight, and a failed delivery is retried with backoff: no
 // change is dropped because Temporal was briefly unreachable.
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import type { DockerClusterRef } from '../activities/types.js';
 import { dockerClusterNameKey, dockerClusterNamespaceKey } from '../api/search-attributes.js';
 import type { Logger } from '../logger.js';
@@ -16,6 +17,41 @@ export interface SignallerOptions {
   logger: Logger;
   /** Backoff after a failed delivery: doubles from this up to 30 s. */
   initialBackoffMs?: number;
+}
+
+/** Where and how a reconcile workflow runs when a signal has to start it. */
+export interface WorkflowStartOptions {
+  taskQueue: string;
+  resyncSeconds: number;
+}
+
+/**
+ * Sends a signal to a DockerCluster's reconcile workflow, starting the workflow first when it is not running
+ * (the watcher with "changed", operator tools with "pause" and "resume").
+ */
+export async function signalWithStart<Args extends unknown[]>(
+  client: Client,
+  ref: DockerClusterRef,
+  { taskQueue, resyncSeconds }: WorkflowStartOptions,
+  signal: SignalDefinition<Args>,
+  ...signalArgs: Args
+): Promise<WorkflowHandleWithSignaledRunId> {
+  return await client.workflow.signalWithStart<(input: ReconcileInput) => Promise<unknown>, unknown[]>(
+    reconcileWorkflowType,
+    {
+      workflowId: workflowIdOf(ref),
+      taskQueue,
+      args: [{ dockerCluster: ref, resyncInterval: `${resyncSeconds} seconds` }],
+      signal,
+      signalArgs,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: dockerClusterNamespaceKey, value: ref.namespace },
+        { key: dockerClusterNameKey, value: ref.name },
+      ],
+      staticSummary: `Reconcile DockerCluster ${ref.namespace}/${ref.name}`,
+    },
+  );
 }
 
 export class Signaller {
@@ -89,22 +125,7 @@ export class Signaller {
       }
       return;
     }
-    await client.workflow.signalWithStart<(input: ReconcileInput) => Promise<unknown>, []>(
-      reconcileWorkflowType,
-      {
-        workflowId,
-        taskQueue,
-        args: [{ dockerCluster: ref, resyncInterval: `${resyncSeconds} seconds` }],
-        signal: changedSignal,
-        signalArgs: [],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: dockerClusterNamespaceKey, value: ref.namespace },
-          { key: dockerClusterNameKey, value: ref.name },
-        ],
-        staticSummary: `Reconcile DockerCluster ${ref.namespace}/${ref.name}`,
-      },
-    );
+    await signalWithStart(client, ref, { taskQueue, resyncSeconds }, changedSignal);
     logger.debug({ workflowId, namespace: ref.namespace, name: ref.name }, 'signalled reconcile workflow');
   }
 }

@@ -15,6 +15,8 @@ export interface WatcherOptions {
   namespace?: string;
   /** Watch only objects labelled cluster.x-k8s.io/watch-filter=<value>. */
   watchFilter?: string;
+  /** Called each time an informer is restarted after an error. */
+  onRestart?: () => void;
   /** Delay before an informer that stopped on an error is restarted; doubles up to 30 s. */
   restartBackoffMs?: number;
 }
@@ -22,8 +24,6 @@ export interface WatcherOptions {
 export interface Watcher {
   /** Resolves once both informers have listed and started watching. */
   started: Promise<void>;
-  /** How many times an informer was restarted after an error. */
-  restarts(): number;
   stop(): Promise<void>;
 }
 
@@ -55,7 +55,6 @@ export function startWatcher(options: WatcherOptions): Watcher {
   });
   const seenDockerClusters = new Map<string, string>();
   const seenClusters = new Map<string, string>();
-  let restarts = 0;
   let stopped = false;
 
   function onDockerCluster(object: DockerCluster) {
@@ -107,7 +106,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     };
     informer.on('error', (error) => {
       if (stopped) return;
-      restarts += 1;
+      options.onRestart?.();
       // A watch that ran well for a while starts its backoff afresh.
       if (Date.now() - lastFailure > 60_000) backoff = initialBackoff;
       lastFailure = Date.now();
@@ -138,7 +137,6 @@ export function startWatcher(options: WatcherOptions): Watcher {
 
   return {
     started,
-    restarts: () => restarts,
     async stop() {
       stopped = true;
       signaller.stop();

@@ -1,6 +1,6 @@
 // The reconcile workflow's interface, shared by the workflow, the watcher and the operator tools.
 import type { Duration } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
 import type { DockerClusterRef } from '../activities/types.js';
 
 export const reconcileWorkflowType = 'reconcileDockerCluster';
@@ -44,3 +44,8 @@ export const changedSignal = defineSignal('changed');
 export const pauseSignal = defineSignal<[reason?: string]>('pause');
 export const resumeSignal = defineSignal('resume');
 export const stateQuery = defineQuery<ReconcileState>('state');
+
+/** Side channels from the workflow to the worker that leave no trace in history (metrics). */
+export interface ReconcileSinks extends Sinks {
+  metrics: { reconciled(outcome: string): void };
+}

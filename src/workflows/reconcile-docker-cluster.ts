@@ -12,6 +12,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  proxySinks,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -27,6 +28,7 @@ import {
   type Phase,
   pauseSignal,
   type ReconcileInput,
+  type ReconcileSinks,
   type ReconcileState,
   resumeSignal,
   stateQuery,
@@ -87,6 +89,7 @@ function summarized<T extends object>(options: ActivityOptions): Summarized<T> {
 }
 
 const kube = summarized<KubernetesActivities>(kubernetesOptions);
+const { metrics } = proxySinks<ReconcileSinks>();
 const docker = summarized<DockerActivities>(dockerOptions);
 
 const defaultResyncInterval = '5 minutes';
@@ -102,6 +105,8 @@ const waitForChange: Outcome = { done: false };
 export async function reconcileDockerCluster(input: ReconcileInput): Promise<ReconcileState> {
   const ref = input.dockerCluster;
   const what = `DockerCluster ${ref.namespace}/${ref.name}`;
+  /** Carried by every log line of this workflow, beside the workflow id the SDK adds. */
+  const logFields = () => ({ namespace: ref.namespace, name: ref.name, cluster: state.clusterName });
   const state: ReconcileState = input.carried?.state ?? { phase: 'Starting', reconciles: 0 };
   let operatorPause = input.carried?.operatorPause;
   let changed = false;
@@ -129,7 +134,9 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     const previous = state.phase;
     state.phase = phase;
     if (phase !== 'Paused') delete state.pausedBy;
-    if (phase !== previous && eventReason && message) await event('Normal', eventReason, message);
+    if (phase === previous) return;
+    log.info('Phase changed', { ...logFields(), from: previous, to: phase });
+    if (eventReason && message) await event('Normal', eventReason, message);
   }
 
   // ---- the tutorial's Reconcile: get → owner → paused → delete or normal ------------------------
@@ -156,7 +163,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     if (!cluster) {
       if (dockerCluster.deleting) return await reconcileDelete();
       await enter('WaitingForOwner');
-      log.info('Waiting for the Cluster controller to set the owner reference', { dockerCluster: what });
+      log.info('Waiting for the Cluster controller to set the owner reference', logFields());
       return waitForChange;
     }
     if (state.clusterName !== cluster.name) {
@@ -172,8 +179,8 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       await kube.updateStatus('Set Paused condition', ref, {
         conditions: [{ type: conditionTypes.paused, status: 'True', reason: 'Paused', message: pausedBy }],
       });
-      await enter('Paused', 'Paused', `Reconciliation paused: ${pausedBy}`);
       state.pausedBy = pausedBy;
+      await enter('Paused', 'Paused', `Reconciliation paused: ${pausedBy}`);
       return waitForChange;
     }
 
@@ -214,15 +221,13 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     });
     state.containerId = address.containerId;
 
-    const endpoint = {
-      host: dockerCluster.spec.controlPlaneEndpoint?.host || address.ip,
-      port,
-    };
     const { controlPlaneEndpoint } = dockerCluster.spec;
+    const userHost = dockerCluster.endpointFromLoadBalancer ? undefined : controlPlaneEndpoint?.host;
+    const endpoint = { host: userHost || address.ip, port };
     let generation = dockerCluster.generation;
     if (controlPlaneEndpoint?.host !== endpoint.host || controlPlaneEndpoint?.port !== port) {
       const summary = `Set spec.controlPlaneEndpoint ${endpoint.host}:${port}`;
-      ({ generation } = await kube.setControlPlaneEndpoint(summary, ref, endpoint));
+      ({ generation } = await kube.setControlPlaneEndpoint(summary, ref, { host: address.ip, port }));
     }
     state.endpoint = endpoint;
 
@@ -265,18 +270,24 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     state.lastError = message;
     state.phase = 'Failing';
     const requeueAfter = failureBackoffMs(failures);
-    log.warn('Reconcile failed', { dockerCluster: what, error: message, retryInMs: requeueAfter });
-    try {
-      await kube.updateStatus('Report failure', ref, {
+    log.warn('Reconcile failed', { ...logFields(), error: message, retryInMs: requeueAfter });
+    // Each report stands alone: a status the provider may not write must not silence the Event.
+    const report = async (what: string, write: () => Promise<void>) => {
+      try {
+        await write();
+      } catch (reportError) {
+        log.warn(`Could not report the failure (${what})`, {
+          ...logFields(),
+          error: describeFailure(reportError),
+        });
+      }
+    };
+    await report('status', () =>
+      kube.updateStatus('Report failure', ref, {
         conditions: [available('False', 'NotAvailable', message), ready('False', 'NotAvailable', message)],
-      });
-      if (firstTime) await event('Warning', 'ReconcileFailed', message);
-    } catch (reportError) {
-      log.warn('Could not report the failure on the object', {
-        dockerCluster: what,
-        error: describeFailure(reportError),
-      });
-    }
+      }),
+    );
+    if (firstTime) await report('event', () => event('Warning', 'ReconcileFailed', message));
     return { done: false, requeueAfter };
   }
 
@@ -292,13 +303,17 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       outcome = await reportFailure(error);
     }
     state.reconciles += 1;
+    metrics.reconciled(state.lastError ? 'failed' : state.phase);
     state.lastReconcileTime = new Date().toISOString();
     if (outcome.done) return state;
 
     await condition(() => changed, outcome.requeueAfter ?? input.resyncInterval ?? defaultResyncInterval);
 
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)) {
+    if (
+      info.continueAsNewSuggested ||
+      info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)
+    ) {
       await condition(allHandlersFinished);
       return await continueAsNew<typeof reconcileDockerCluster>({
         ...input,

@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { createKubernetesActivities } from '../../src/activities/kubernetes.js';
 import type { DockerClusterRef } from '../../src/activities/types.js';
-import type { DockerCluster } from '../../src/api/dockercluster.js';
+import { type DockerCluster, endpointFromLoadBalancerAnnotation } from '../../src/api/dockercluster.js';
 import { createNamespace, eventually, kubeConfig, uniqueName } from '../support/stack.js';
 
 const dockerClusters = {
@@ -132,6 +132,7 @@ describe('Kubernetes activities on the real API server', () => {
         deleting: false,
         hasFinalizer: false,
         pausedAnnotation: false,
+        endpointFromLoadBalancer: false,
         spec: { controlPlaneEndpoint: { host: 'lb.example', port: 7443 } },
       });
     });
@@ -323,6 +324,18 @@ describe('Kubernetes activities on the real API server', () => {
       assert.equal(once.metadata.generation, 2);
       assert.equal(twice.metadata.generation, 2);
       assert.equal(twice.metadata.resourceVersion, once.metadata.resourceVersion);
+    });
+
+    it('marks a host it filled in, and follows the load balancer to a new IP', async () => {
+      const ref = await createDockerCluster();
+      await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
+      const filled = await readDockerCluster(ref);
+      assert.equal(filled.metadata.annotations?.[endpointFromLoadBalancerAnnotation], 'true');
+      assert.equal((await activities.getDockerCluster(ref))?.endpointFromLoadBalancer, true);
+
+      await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.8', port: 6443 });
+      const moved = await readDockerCluster(ref);
+      assert.deepEqual(moved.spec?.controlPlaneEndpoint, { host: '172.18.0.8', port: 6443 });
     });
 
     it('keeps a host the user set and fills only the port', async () => {
@@ -529,7 +542,11 @@ describe('Kubernetes activities on the real API server', () => {
 
       const current = await readDockerCluster(ref);
       assert.deepEqual(current.metadata.labels, labels);
-      assert.deepEqual(current.metadata.annotations, annotations);
+      // Everything others wrote is still there; the provider adds only its own endpoint marker.
+      assert.deepEqual(current.metadata.annotations, {
+        ...annotations,
+        [endpointFromLoadBalancerAnnotation]: 'true',
+      });
       assert.deepEqual(current.spec?.controlPlaneEndpoint, { host: '172.18.0.5', port: 6443 });
       assert.equal(current.status?.ready, true);
     });

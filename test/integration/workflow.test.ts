@@ -14,6 +14,7 @@ import {
 } from '@temporalio/worker';
 import type { DockerClusterRef } from '../../src/activities/types.js';
 import { finalizer } from '../../src/api/dockercluster.js';
+import { metricSinks } from '../../src/observability/metrics.js';
 import { workflowsPath } from '../../src/worker.js';
 import {
   changedSignal,
@@ -83,6 +84,7 @@ describe('reconcile workflow', () => {
       taskQueue,
       workflowBundle: bundle,
       activities: stubs.activities,
+      sinks: metricSinks,
       ...(options.noCache && { maxCachedWorkflows: 0 }),
     });
     const ref = { namespace: 'default', name: uniqueName('dc'), uid: randomUUID() };
@@ -184,6 +186,24 @@ describe('reconcile workflow', () => {
       const created = stubs.calls.find((call) => call.name === 'createLoadBalancer');
       assert.equal((created?.args[0] as { port?: number } | undefined)?.port, 7443);
     });
+  });
+
+  it('follows a recreated load balancer to its new IP when the provider filled in the host', async () => {
+    const dockerCluster = ownedDockerCluster({
+      hasFinalizer: true,
+      endpointFromLoadBalancer: true,
+      spec: { controlPlaneEndpoint: { host: '172.18.0.9', port: 6443 } },
+    });
+    await scenario(
+      { dockerCluster, cluster: ownerCluster(), ip: '172.18.0.3' },
+      {},
+      async ({ stubs, world, until }) => {
+        const state = await until('Ready', (s) => s.phase === 'Ready');
+        assert.deepEqual(state.endpoint, { host: '172.18.0.3', port: 6443 });
+        assert.equal(stubs.count('setControlPlaneEndpoint'), 1);
+        assert.deepEqual(world.dockerCluster?.spec.controlPlaneEndpoint, { host: '172.18.0.3', port: 6443 });
+      },
+    );
   });
 
   for (const [why, world, expected] of [

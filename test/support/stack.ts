@@ -24,11 +24,14 @@ export function kubeConfig(path = stackEnv('KUBECONFIG')): k8s.KubeConfig {
   return config;
 }
 
-/** A kubeconfig for a client-certificate identity signed by the stack's client CA. */
-export function kubeConfigFor(user: string, group?: string): k8s.KubeConfig {
+/** The path of a kubeconfig for a client-certificate identity signed by the stack's client CA. */
+export function kubeConfigPathFor(user: string, group?: string): string {
   const args = ['kubeconfig', user, ...(group ? [group] : [])];
-  const path = execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' }).trim();
-  return kubeConfig(path);
+  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' }).trim();
+}
+
+export function kubeConfigFor(user: string, group?: string): k8s.KubeConfig {
+  return kubeConfig(kubeConfigPathFor(user, group));
 }
 
 export function docker(): Docker {
@@ -68,6 +71,9 @@ export async function eventually<T>(
 }
 
 /** Workers in tests log errors only; a test's own assertions say what went wrong. */
+let runtimeInstalled = false;
 export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
 }

@@ -21,6 +21,7 @@ export function ownedDockerCluster(overrides: Partial<DockerClusterView> = {}): 
     deleting: false,
     hasFinalizer: false,
     pausedAnnotation: false,
+    endpointFromLoadBalancer: false,
     ownerClusterName: 'cluster-a',
     spec: {},
     ...overrides,
@@ -62,7 +63,13 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     async setControlPlaneEndpoint(...args) {
       record('setControlPlaneEndpoint', args);
       if (!world.dockerCluster) return { generation: 0 };
-      world.dockerCluster.spec.controlPlaneEndpoint = { ...args[1] };
+      const current = world.dockerCluster.spec.controlPlaneEndpoint;
+      const ours = !current?.host || world.dockerCluster.endpointFromLoadBalancer;
+      world.dockerCluster.spec.controlPlaneEndpoint = {
+        host: ours ? args[1].host : current?.host,
+        port: current?.port ?? args[1].port,
+      };
+      world.dockerCluster.endpointFromLoadBalancer = ours;
       world.dockerCluster.generation += 1;
       return { generation: world.dockerCluster.generation };
     },

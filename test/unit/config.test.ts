@@ -62,4 +62,30 @@ describe('loadConfig', () => {
       (error) => configError('CAPDT_HOST_IP')(error) && configError('CAPDT_NETWORK')(error),
     );
   });
+
+  it('takes flags, which win over the environment', () => {
+    const config = loadConfig({ CAPDT_NETWORK: 'from-env' }, [
+      'watcher',
+      '--network',
+      'from-flag',
+      '--resync-seconds',
+      '42',
+    ]);
+    assert.equal(config.CAPDT_NETWORK, 'from-flag');
+    assert.equal(config.CAPDT_RESYNC_SECONDS, 42);
+  });
+
+  it('rejects an unknown flag, and a bad flag value by its setting name', () => {
+    assert.throws(() => loadConfig({}, ['--netwrok', 'x']), /invalid arguments: .*netwrok/);
+    assert.throws(() => loadConfig({}, ['--host-ip', 'nope']), configError('CAPDT_HOST_IP'));
+  });
+
+  it('enables TLS for Temporal only with a complete client certificate pair', () => {
+    assert.throws(
+      () => loadConfig({ TEMPORAL_TLS_CERT: '/tls/client.pem' }),
+      /TEMPORAL_TLS_CERT is set without TEMPORAL_TLS_KEY/,
+    );
+    const config = loadConfig({ TEMPORAL_TLS_CERT: '/tls/client.pem', TEMPORAL_TLS_KEY: '/tls/client.key' });
+    assert.equal(config.TEMPORAL_TLS_KEY, '/tls/client.key');
+  });
 });

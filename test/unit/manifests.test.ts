@@ -10,7 +10,6 @@ import { generatedManifests } from '../../src/api/manifests.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const crdPath = 'config/crd/infrastructure.cluster.x-k8s.io_dockerclusters.yaml';
-const rolePath = 'config/rbac/role.yaml';
 
 function committed(path: string): string {
   return readFileSync(join(repoRoot, path), 'utf8');
@@ -48,21 +47,41 @@ function pathsOfKey(value: unknown, key: string, path = '$'): string[] {
 describe('generated manifests', () => {
   const manifests = generatedManifests();
 
-  it('generates exactly the CRD and the ClusterRole', () => {
-    assert.deepEqual(Object.keys(manifests).sort(), [crdPath, rolePath].sort());
+  it('generates the CRD, the RBAC, the Deployments and the clusterctl metadata', () => {
+    assert.deepEqual(Object.keys(manifests).sort(), [
+      'config/crd/infrastructure.cluster.x-k8s.io_dockerclusters.yaml',
+      'config/manager/manager.yaml',
+      'config/metadata.yaml',
+      'config/rbac/rbac.yaml',
+      'config/rbac/role.yaml',
+    ]);
   });
 
-  for (const path of [crdPath, rolePath]) {
+  for (const [path, documents] of Object.entries(manifests)) {
     it(`${path} is up to date with src/api`, () => {
-      const manifest = manifests[path];
-      assert.ok(manifest, `${path} is not generated`);
       assert.equal(
         committed(path),
-        renderManifest(manifest),
+        renderManifest(documents),
         `${path} is stale: run \`npm run generate\` and commit the result`,
       );
     });
   }
+
+  it('labels every component for clusterctl', () => {
+    for (const [path, documents] of Object.entries(manifests)) {
+      for (const document of documents as {
+        kind: string;
+        metadata?: { labels?: Record<string, string> };
+      }[]) {
+        if (document.kind === 'Metadata') continue;
+        assert.equal(
+          document.metadata?.labels?.['cluster.x-k8s.io/provider'],
+          'infrastructure-capd-temporal',
+          `${document.kind} in ${path}`,
+        );
+      }
+    }
+  });
 
   describe('the DockerCluster CRD', () => {
     const crd = parse(committed(crdPath)) as Crd;

@@ -1,0 +1,31 @@
+# The provider's image: the compiled provider (dist/) and its production dependencies on Node 20.
+#
+# Build steps are the ones docs/DEPLOY-DRAFT.md documents for building without Docker:
+#   npm ci && npm run build && node dist/main.js all
+#
+# The worker creates the load-balancer containers through the Docker engine, so the container needs the
+# engine's socket, and the (non-root) user needs the socket's group:
+#   docker run -v /var/run/docker.sock:/var/run/docker.sock \
+#     --group-add "$(stat -c %g /var/run/docker.sock)" -v "$HOME/.kube/config:/kube/config:ro" \
+#     -e KUBECONFIG=/kube/config -e TEMPORAL_ADDRESS=temporal.example:7233 capd-temporal worker
+# Access to the Docker socket is access to the host as root: run the image only where that is intended.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+RUN npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The image's unprivileged user (uid 1000); the files it runs stay owned by root.
+USER node
+ENTRYPOINT ["node", "dist/main.js"]
+CMD ["all"]

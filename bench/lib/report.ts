@@ -1,0 +1,452 @@
+// Markdown tables of a run, and docs/PERFORMANCE.md: the latest tables with the machine they ran on.
+import type { BenchResult, ProviderResult, SizeResult } from './results.js';
+import type { Counts } from './stats.js';
+
+const dash = '–';
+
+function num(value: number | undefined, digits = 0): string {
+  if (value === undefined || !Number.isFinite(value)) return dash;
+  return value.toFixed(digits);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function counts(values: Counts | undefined, digits = 2): string {
+  if (!values || Object.keys(values).length === 0) return dash;
+  return Object.entries(values)
+    .map(([key, value]) => `${key} ${Number.isInteger(value) ? value : value.toFixed(digits)}`)
+    .join(', ');
+}
+
+function perCreate(values: Counts, n: number): Counts {
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, Math.round((value / n) * 100) / 100]),
+  );
+}
+
+const providers = (sizes: SizeResult[]) =>
+  sizes.filter((size): size is SizeResult & { provider: ProviderResult } => size.provider !== undefined);
+
+export function renderTables(result: BenchResult): string {
+  const sections: string[] = [];
+  const { sizes } = result;
+
+  sections.push(
+    '### Create: time until ready (ms)',
+    table(
+      [
+        'N',
+        'floor p50',
+        'floor p95',
+        'floor max',
+        'floor all done',
+        'provider p50',
+        'provider p95',
+        'provider max',
+        'provider all ready',
+        'ratio all ready',
+        'ratio p50',
+      ],
+      sizes.map((size) => {
+        const floor = size.floor?.latency;
+        const create = size.provider?.create;
+        return [
+          String(size.n),
+          num(floor?.perObject.p50),
+          num(floor?.perObject.p95),
+          num(floor?.perObject.max),
+          num(floor?.allMs),
+          num(create?.perObject.p50),
+          num(create?.perObject.p95),
+          num(create?.perObject.max),
+          num(create?.allMs),
+          size.ratio ? `${num(size.ratio.allReady, 1)}×` : dash,
+          size.ratio ? `${num(size.ratio.p50, 1)}×` : dash,
+        ];
+      }),
+    ),
+  );
+
+  const withFloor = sizes.filter((size) => size.floor !== undefined);
+  if (withFloor.length > 0) {
+    sections.push(
+      '#### Floor steps (mean ms per object, all N at once)',
+      table(
+        [
+          'N',
+          'docker create',
+          'write HAProxy config',
+          'start',
+          'inspect',
+          'status patch',
+          'patch returned → watch saw ready (p50)',
+        ],
+        withFloor.map(({ n, floor }) => {
+          const f = floor as NonNullable<SizeResult['floor']>;
+          return [
+            String(n),
+            num(f.steps.create),
+            num(f.steps.writeConfig),
+            num(f.steps.start),
+            num(f.steps.inspect),
+            num(f.steps.patchStatus),
+            num(f.latency.perObject.p50 - f.patched.perObject.p50),
+          ];
+        }),
+      ),
+    );
+  }
+
+  const withProvider = providers(sizes);
+  if (withProvider.length > 0) {
+    sections.push(
+      '### Delete (provider): delete request → object gone and container destroyed (ms)',
+      table(
+        [
+          'N',
+          'p50',
+          'p95',
+          'max',
+          'all gone',
+          'history events / delete',
+          'activities / delete',
+          'API requests / delete',
+          'API writes / delete',
+        ],
+        withProvider.map(({ n, provider: p }) => [
+          String(n),
+          num(p.delete.perObject.p50),
+          num(p.delete.perObject.p95),
+          num(p.delete.perObject.max),
+          num(p.delete.allMs),
+          num(p.deleteHistory.events.mean, 1),
+          num(p.deleteHistory.activities.mean, 1),
+          num(p.apiDelete.identityTotal / n, 1),
+          num(p.apiDelete.identityWrites / n, 1),
+        ]),
+      ),
+      '### Cost per create (provider; floor for comparison)',
+      table(
+        [
+          'N',
+          'history events to Ready',
+          'history events until quiet',
+          'activities to Ready',
+          'activities until quiet',
+          'reconcile passes',
+          'signals',
+          'API requests (writes): request_total − bench',
+          'API requests (writes): provider identity',
+          'floor API requests (writes)',
+          'container events provider / floor',
+        ],
+        withProvider.map(({ n, provider: p, floor }) => [
+          String(n),
+          num(p.history.eventsToReady.mean, 1),
+          num(p.history.eventsUntilQuiet.mean, 1),
+          num(p.history.activitiesToReady.mean, 1),
+          num(p.history.activitiesUntilQuiet.mean, 1),
+          num(p.history.reconcilesUntilQuiet.mean, 1),
+          num(p.history.signalsUntilQuiet.mean, 1),
+          `${num(p.apiCreate.total / n, 1)} (${num(p.apiCreate.writes / n, 1)})${p.apiCreate.agrees ? '' : ' ≠'}`,
+          `${num(p.apiCreate.identityTotal / n, 1)} (${num(p.apiCreate.identityWrites / n, 1)})`,
+          floor ? `${num(floor.api.identityTotal / n, 1)} (${num(floor.api.identityWrites / n, 1)})` : dash,
+          `${num(sumOf(p.containerEventsPerCreate), 1)} / ${floor ? num(sumOf(floor.containerEventsPerObject), 1) : dash}`,
+        ]),
+      ),
+      '#### API requests per create and per delete, by verb and resource (provider identity; ≠: apiserver_request_total − bench differs)',
+      table(
+        ['N', 'per create', 'per delete', 'container events per create', 'per delete'],
+        withProvider.map(({ n, provider: p }) => [
+          String(n),
+          counts(perCreate(p.apiCreate.identity, n)) +
+            (p.apiCreate.agrees ? '' : ` ≠ ${counts(perCreate(p.apiCreate.requests, n))}`),
+          counts(perCreate(p.apiDelete.identity, n)) +
+            (p.apiDelete.agrees ? '' : ` ≠ ${counts(perCreate(p.apiDelete.requests, n))}`),
+          counts(p.containerEventsPerCreate),
+          counts(p.containerEventsPerDelete),
+        ]),
+      ),
+      '### Where the time goes (provider, mean per create, ms; from the workflow histories)',
+      table(
+        [
+          'N',
+          'create → ready p50',
+          'watcher: created → workflow started',
+          'workflow: started → "Mark ready" done',
+          'workflow tasks',
+          'WT queue',
+          'WT run',
+          'activity queue',
+          'activity run',
+          'other',
+          '"Mark ready" → watch saw it',
+        ],
+        withProvider.map(({ n, provider: p }) => [
+          String(n),
+          num(p.create.perObject.p50),
+          num(p.where.watcherMs.mean),
+          num(p.where.workflowMs),
+          num(p.where.workflowTasks, 1),
+          num(p.where.workflowTaskQueueMs),
+          num(p.where.workflowTaskRunMs),
+          num(p.where.activityQueueMs),
+          num(p.where.activityRunMs),
+          num(p.where.otherMs),
+          num(p.where.readyToSeenMs.mean),
+        ]),
+      ),
+    );
+    const largest = withProvider[withProvider.length - 1] as SizeResult & { provider: ProviderResult };
+    const smallest = withProvider[0] as SizeResult & { provider: ProviderResult };
+    const shown = largest === smallest ? [largest] : [smallest, largest];
+    const types = [...new Set(shown.flatMap((size) => Object.keys(size.provider.where.byActivity)))];
+    sections.push(
+      `#### Activities up to Ready, per create (queue = scheduled → started, run = started → completed; ms)`,
+      table(
+        [
+          'activity',
+          ...shown.flatMap((size) => [`N=${size.n} calls`, `N=${size.n} queue`, `N=${size.n} run`]),
+        ],
+        types.map((type) => [
+          type,
+          ...shown.flatMap((size) => {
+            const cost = size.provider.where.byActivity[type];
+            return [num(cost?.callsPerCreate, 2), num(cost?.queueMs), num(cost?.runMs)];
+          }),
+        ]),
+      ),
+    );
+  }
+
+  const processNames = ['temporal', 'kube-apiserver', 'etcd', 'dockerd', 'containerd'];
+  const usageRows: string[][] = [];
+  for (const size of sizes) {
+    if (size.floor) {
+      const usage = size.floor.usage;
+      usageRows.push([
+        String(size.n),
+        'floor',
+        num(usage.wallSeconds, 2),
+        dash,
+        dash,
+        dash,
+        dash,
+        ...processNames.map((name) => num(usage.processes[name]?.cpuSeconds, 2)),
+      ]);
+    }
+    if (size.provider) {
+      for (const [phase, usage] of Object.entries(size.provider.usage)) {
+        const worker = usage.processes.worker;
+        const watcher = usage.processes.watcher;
+        usageRows.push([
+          String(size.n),
+          phase,
+          num(usage.wallSeconds, 2),
+          num(worker?.cpuSeconds, 2),
+          worker ? `${num(worker.rssEndMiB)} / ${num(worker.rssPeakMiB)}` : dash,
+          num(watcher?.cpuSeconds, 2),
+          watcher ? `${num(watcher.rssEndMiB)} / ${num(watcher.rssPeakMiB)}` : dash,
+          ...processNames.map((name) => num(usage.processes[name]?.cpuSeconds, 2)),
+        ]);
+      }
+    }
+  }
+  if (result.idle && !result.idle.error) {
+    const usage = result.idle.usage;
+    const worker = usage.processes.worker;
+    const watcher = usage.processes.watcher;
+    usageRows.push([
+      '1',
+      'idle',
+      num(usage.wallSeconds, 2),
+      num(worker?.cpuSeconds, 2),
+      worker ? `${num(worker.rssEndMiB)} / ${num(worker.rssPeakMiB)}` : dash,
+      num(watcher?.cpuSeconds, 2),
+      watcher ? `${num(watcher.rssEndMiB)} / ${num(watcher.rssPeakMiB)}` : dash,
+      ...processNames.map((name) => num(usage.processes[name]?.cpuSeconds, 2)),
+    ]);
+  }
+  sections.push(
+    '### Processes per phase (CPU seconds; RSS MiB at the end / peak)',
+    table(
+      [
+        'N',
+        'phase',
+        'wall s',
+        'worker CPU',
+        'worker RSS',
+        'watcher CPU',
+        'watcher RSS',
+        ...processNames.map((name) => `${name} CPU`),
+      ],
+      usageRows,
+    ),
+  );
+
+  const idle = result.idle;
+  if (idle?.error) sections.push(`### Idle\n\nfailed: ${idle.error}`);
+  else if (idle) {
+    const per = idle.perResync;
+    sections.push(
+      `### Idle: one ready, unchanged DockerCluster, resync every ${idle.resyncSeconds} s (${num(idle.windowSeconds, 1)} s window, ${idle.resyncs} resyncs, ${idle.signals} signals)`,
+      table(
+        ['per resync', 'value'],
+        [
+          [
+            'reconcile time (timer fired → next timer started), p50 / max ms',
+            `${num(idle.resyncMs.p50)} / ${num(idle.resyncMs.max)}`,
+          ],
+          ['history events', num(per.historyEvents, 1)],
+          ['activities', num(per.activities, 1)],
+          ['workflow tasks', num(per.workflowTasks, 1)],
+          ['API requests: provider identity', `${num(per.identityRequests, 1)}: ${counts(per.identity)}`],
+          ['API requests: request_total − bench', `${num(per.apiRequests, 1)}: ${counts(per.api)}`],
+          [
+            'API writes: provider identity / request_total − bench',
+            `${num(per.identityWrites, 1)} / ${num(per.apiWrites, 1)}`,
+          ],
+          [
+            'Docker API calls',
+            per.dockerCalls === undefined ? dash : `${num(per.dockerCalls, 1)}: ${counts(per.docker)}`,
+          ],
+          ['container events', `${num(per.containerEvents, 1)}: ${counts(per.containerEventActions)}`],
+          ['worker / watcher CPU ms', `${num(per.workerCpuMs)} / ${num(per.watcherCpuMs)}`],
+        ],
+      ),
+      table(
+        [
+          'per idle DockerCluster per hour',
+          'history events',
+          'activities',
+          'API requests',
+          'API writes',
+          'Docker API calls',
+        ],
+        idle.perHour.map((hour) => [
+          `resync every ${hour.resyncSeconds} s`,
+          num(hour.historyEvents),
+          num(hour.activities),
+          num(hour.apiRequests),
+          num(hour.apiWrites),
+          num(hour.dockerCalls),
+        ]),
+      ),
+    );
+  }
+
+  const errors = sizes.flatMap((size) => size.errors.map((error) => `- N=${size.n}: ${error}`));
+  const warnings = withProvider.flatMap(({ n, provider: p }) =>
+    p.warnings.map((warning) => `- N=${n}: ${warning.component} logged "${warning.msg}" ×${warning.count}`),
+  );
+  const checks = withProvider
+    .filter(({ provider: p }) => !p.settled || p.history.failedActivityAttempts > 0)
+    .map(
+      ({ n, provider: p }) =>
+        `- N=${n}: ${p.settled ? '' : 'histories did not go quiet within 60 s; '}${p.history.failedActivityAttempts} failed activity attempts`,
+    );
+  if (errors.length + warnings.length + checks.length > 0) {
+    sections.push('### Problems seen', [...errors, ...checks, ...warnings].join('\n'));
+  }
+  return sections.join('\n\n');
+}
+
+function sumOf(values: Counts): number {
+  return Object.values(values).reduce((sum, value) => sum + value, 0);
+}
+
+export function renderMachine(result: BenchResult): string {
+  const m = result.machine;
+  return table(
+    ['', ''],
+    [
+      ['date', m.date],
+      ['CPU', `${m.cpuModel}, ${m.nproc} CPUs (nproc)`],
+      ['memory', `${m.memoryGiB} GiB`],
+      ['kernel', m.kernel],
+      ['Node.js', m.node],
+      ['Docker engine', m.docker],
+      ['kube-apiserver', m.kubeApiserver],
+      ['Temporal CLI (dev server)', m.temporalCli.split('\n')[0] ?? 'unknown'],
+      [
+        'load average at start / end',
+        `${m.loadAverageAtStart.join(' ')} / ${m.loadAverageAtEnd?.join(' ') ?? dash}`,
+      ],
+      ['sizes, idle', `${(result.args.sizes as number[]).join(', ')}; idle ${result.args.idleSeconds} s`],
+    ],
+  );
+}
+
+export const legend = `## What the numbers mean
+
+- **floor**: for N DockerClusters created beforehand (not timed), the benchmark itself does, for all N at once,
+  what a create needs at least: \`docker create\` of the load balancer (same image, name scheme, labels, network,
+  ports 6443 and 8404 published on 127.0.0.1), the HAProxy config written into it (one archive upload), \`start\`,
+  \`inspect\` (for its IP), and one merge patch \`status.ready: true\` through the status subresource, as the
+  provider's least-privilege identity. No watcher, no Temporal, no retries, no reads, no finalizer, no
+  \`spec.controlPlaneEndpoint\`, no Events. Per object: from the common start until a watch sees it ready;
+  *all done*: until the last one.
+- **provider**: the real worker and watcher (\`node --import tsx src/main.ts worker|watcher\`, fresh namespace,
+  task queue and processes per N, leader election off, least-privilege identity). N Cluster + DockerCluster pairs
+  are applied at once, each DockerCluster owned by its Cluster from creation. Per object: from its create request
+  returning until the benchmark's watch (opened before) sees \`status.ready=true\`; *all ready*: from the first
+  create request until the last object is seen ready. **ratio** = provider / floor.
+- **delete**: all DockerClusters deleted at once; per object from its delete request returning until both the
+  object is gone (watch DELETED: finalizer removed) and its container is destroyed (Docker event).
+- **history events / activities to Ready**: events in the workflow's history up to the completion of the
+  "Mark ready" activity, and the activities scheduled until then. **until quiet**: after every workflow has had
+  no pending task and no new event for 2 s; the difference is the reconciles that the provider's own writes
+  (finalizer, spec, annotation) trigger through the watcher. **reconcile passes**: "Get DockerCluster" calls.
+- **API requests**: from the kube-apiserver's \`apiserver_request_total\`, scraped before and after the phase
+  with the admin certificate, on the provider's resources (dockerclusters, their status, clusters, events),
+  minus the requests the benchmark made itself (creates, deletes, its watch). **provider identity requests
+  (APF)**: the same phase counted by a FlowSchema matching only the provider's user (same priority level as
+  without it): includes the worker's and the watcher's requests and nothing else, so it checks the first number.
+- **where the time goes**: from the workflow histories' timestamps: watcher = DockerCluster created → workflow
+  started (informer event + signalWithStart); WT queue/run = workflow tasks scheduled → started → completed;
+  activity queue/run = activity scheduled → started → completed; other = the rest of the workflow's time until
+  "Mark ready" completed.
+- **processes**: CPU seconds (utime + stime from /proc/<pid>/stat) during the phase and RSS (VmRSS from
+  /proc/<pid>/status, sampled every 250 ms) of the worker, the watcher and the stack's processes.
+  Phases: startup (spawn → /readyz 200), create (apply → all ready), settle (→ quiet), delete (→ all gone and
+  workflows completed).
+- **idle**: one ready DockerCluster left unchanged while its workflow resyncs every few seconds (its own worker
+  and watcher, started with \`CAPDT_RESYNC_SECONDS\`); the worker talks to Docker through a counting proxy on a
+  unix socket. Per resync, and extrapolated per idle DockerCluster per hour at that interval and at the
+  provider's default (300 s).`;
+
+export const caveats = `## Caveats
+
+- The stack is a development stack: Temporal is \`temporal server start-dev\` with SQLite, kube-apiserver and etcd
+  run without fsync (\`--unsafe-no-fsync\`), all on the same machine as the provider, the floor and the benchmark.
+  Their CPU shows in the processes table; on a busy machine every number moves.
+- The stack is shared: \`apiserver_request_total\` counts every client. The benchmark subtracts its own requests;
+  the provider identity's FlowSchema count is immune to other clients. The stack processes' CPU includes
+  whatever else uses them.
+- The API server counts a WATCH when it ends; watches opened before a phase and still open after it are not in
+  that phase's counts (the FlowSchema counts them when they start).
+- The provider runs from TypeScript through tsx (\`node --import tsx\`), as asked; the built \`dist/\` would use
+  less memory and start faster. Startup includes bundling the workflow code.
+- The floor does the minimum; the provider also reads before every write, adds a finalizer, writes
+  \`spec.controlPlaneEndpoint\` and records Events, and each of its steps is a durable activity. The ratio is the
+  price of all of that, not of Temporal alone.
+- Small N on a 2-CPU machine says little about throughput; the delete times include the provider's SIGHUP-free
+  forced container removal and Docker's own teardown.`;
+
+export function renderDocument(result: BenchResult): string {
+  return [
+    '# Performance: the provider against the floor',
+    `Measured by \`npm run bench\` (\`bench/provider-vs-floor.ts\`) on ${result.machine.date.slice(0, 10)}. ` +
+      'Re-run it to replace this file; every run also writes timestamped JSON and Markdown to `bench-results/`.',
+    '## Machine',
+    renderMachine(result),
+    '## Results',
+    renderTables(result),
+    legend,
+    caveats,
+  ].join('\n\n');
+}

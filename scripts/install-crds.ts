@@ -1,0 +1,41 @@
+// Installs (server-side applies) the provider's CRDs from config/crd/ on the cluster KUBECONFIG points at,
+// and waits until the API server serves them. `npm start` runs it against an existing management cluster.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { providerName } from '../src/api/manifests.js';
+
+const crdDirectory = fileURLToPath(new URL('../config/crd', import.meta.url));
+
+export async function installCrds(kubeConfig: k8s.KubeConfig): Promise<string[]> {
+  const client = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+  const extensions = kubeConfig.makeApiClient(k8s.ApiextensionsV1Api);
+  const names: string[] = [];
+  for (const file of readdirSync(crdDirectory).filter((name) => name.endsWith('.yaml'))) {
+    const crd = parse(readFileSync(join(crdDirectory, file), 'utf8')) as k8s.V1CustomResourceDefinition;
+    await client.patch(crd, undefined, undefined, providerName, true, k8s.PatchStrategy.ServerSideApply);
+    const name = crd.metadata?.name as string;
+    for (let attempt = 0; ; attempt++) {
+      const current = await extensions.readCustomResourceDefinition({ name });
+      if (current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (attempt > 100) throw new Error(`CRD ${name} was not established within 20 s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromDefault();
+  installCrds(kubeConfig).then(
+    (names) => console.error(`installed ${names.join(', ')} on ${kubeConfig.getCurrentCluster()?.server}`),
+    (error: Error) => {
+      console.error(`installing the CRDs failed: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,104 @@
+// The production build: src/ compiled by tsconfig.build.json runs with plain node (no tsx), its worker
+// bundles the compiled workflows, polls the stack's Temporal and stops cleanly on SIGTERM.
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
+
+const run = promisify(execFile);
+
+interface Poller {
+  identity?: string;
+  taskQueueType?: string;
+}
+
+describe('the compiled provider', () => {
+  // Inside the repository, so dist/ resolves the repository's node_modules and package.json ("type": "module").
+  const buildDir = join(repoRoot, `.build-test-${randomBytes(4).toString('hex')}`);
+  const dist = join(buildDir, 'dist');
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  before(async () => {
+    const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', dist], {
+      cwd: repoRoot,
+    });
+  });
+
+  after(() => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(buildDir, { recursive: true, force: true });
+  });
+
+  it('emits the entry point, the workflows and the JSON the code imports', () => {
+    for (const file of ['main.js', 'worker.js', 'workflows/index.js', 'api/search-attributes.json']) {
+      assert.ok(existsSync(join(dist, file)), `dist/${file} is emitted`);
+    }
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(dist, 'api/search-attributes.json'), 'utf8')),
+      JSON.parse(readFileSync(join(repoRoot, 'src/api/search-attributes.json'), 'utf8')),
+    );
+    assert.ok(!existsSync(join(dist, 'src')), 'rootDir is src: no dist/src/');
+  });
+
+  it('runs the worker with plain node until SIGTERM, then exits 0', async () => {
+    const taskQueue = uniqueName('build-test');
+    const address = stackEnv('TEMPORAL_ADDRESS');
+    const { NODE_OPTIONS: _options, NODE_TEST_CONTEXT: _context, ...inherited } = process.env;
+    const started = spawn(process.execPath, [join(dist, 'main.js'), 'worker'], {
+      cwd: repoRoot,
+      env: { ...inherited, CAPDT_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', CAPDT_HTTP_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = started;
+    started.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    started.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
+    assert.ok(started.pid, 'the worker started');
+
+    // The worker's default identity is pid@hostname: its pollers, not an earlier run's.
+    const identity = `${started.pid}@${hostname()}`;
+    const pollerTypes = await eventually(
+      'the compiled worker to poll its task queue',
+      async () => {
+        if (started.exitCode !== null) throw new Error(`the worker exited ${started.exitCode}:\n${output}`);
+        const described = execFileSync(
+          stackEnv('TEMPORAL_CLI'),
+          ['task-queue', 'describe', '--address', address, '--task-queue', taskQueue, '-o', 'json'],
+          { encoding: 'utf8' },
+        );
+        const pollers = ((JSON.parse(described) as { pollers?: Poller[] }).pollers ?? []).filter(
+          (poller) => poller.identity === identity,
+        );
+        const types = pollers.map((poller) => poller.taskQueueType).sort();
+        return types.includes('workflow') && types.includes('activity') ? types : undefined;
+      },
+      90_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nworker output:\n${output}`, { cause: error });
+    });
+    assert.deepEqual(pollerTypes, ['activity', 'workflow']);
+    // The workflow bundle is made from the compiled workflows (dist/workflows/index.js), never from src/.
+    assert.doesNotMatch(output, /src\/workflows/);
+
+    started.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([
+      exited,
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), 20_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(code, 0, `the worker exits 0 within 20 s of SIGTERM, got ${code}:\n${output.slice(-4000)}`);
+  });
+});

@@ -1,0 +1,20 @@
+// `npm start` against an existing cluster installs the provider's CRDs with scripts/install-crds.ts.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { installCrds } from '../../scripts/install-crds.js';
+import { kubeConfig } from '../support/stack.js';
+
+describe('installCrds', () => {
+  it('applies the DockerCluster CRD idempotently and returns once it is established', async () => {
+    const admin = kubeConfig();
+    assert.deepEqual(await installCrds(admin), ['dockerclusters.infrastructure.cluster.x-k8s.io']);
+    assert.deepEqual(await installCrds(admin), ['dockerclusters.infrastructure.cluster.x-k8s.io']);
+    const crd = await admin
+      .makeApiClient(k8s.ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: 'dockerclusters.infrastructure.cluster.x-k8s.io' });
+    assert.equal(crd.metadata?.labels?.['cluster.x-k8s.io/v1beta2'], 'v1alpha1');
+    const fieldManagers = (crd.metadata?.managedFields ?? []).map((entry) => entry.manager);
+    assert.ok(fieldManagers.includes('capd-temporal'), `managed by ${fieldManagers.join(', ')}`);
+  });
+});

@@ -1,0 +1,147 @@
+// What tests do as a user (and as CAPI's Cluster controller, which sets the owner reference): Clusters and
+// DockerClusters in one namespace of the real API server, and a look at their load-balancer containers.
+import * as k8s from '@kubernetes/client-node';
+import { ownerNamespaceLabel, ownerUidLabel } from '../../src/activities/load-balancer.js';
+import { clusterGroup, clusterPlural, clusterVersion } from '../../src/api/capi.js';
+import {
+  apiVersion,
+  type DockerCluster,
+  type DockerClusterSpec,
+  group,
+  plural,
+  version,
+} from '../../src/api/dockercluster.js';
+import { createNamespace, docker, eventually, kubeConfig } from './stack.js';
+
+const dockerClusters = { group, version, plural };
+const clusters = { group: clusterGroup, version: clusterVersion, plural: clusterPlural };
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+type Owner = { metadata: { name: string; uid: string } };
+
+export function ownerReference(owner: Owner) {
+  return {
+    apiVersion: `${clusterGroup}/${clusterVersion}`,
+    kind: 'Cluster',
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+  };
+}
+
+export class TestObjects {
+  readonly api: k8s.CustomObjectsApi;
+
+  constructor(
+    readonly namespace: string,
+    config: k8s.KubeConfig = kubeConfig(),
+  ) {
+    this.api = config.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  static async inFreshNamespace(): Promise<TestObjects> {
+    return new TestObjects(await createNamespace(kubeConfig()));
+  }
+
+  async createCluster(
+    name: string,
+    spec: object = { infrastructureRef: { apiGroup: group, kind: 'DockerCluster', name } },
+  ): Promise<Owner> {
+    return (await this.api.createNamespacedCustomObject({
+      ...clusters,
+      namespace: this.namespace,
+      body: { apiVersion: `${clusterGroup}/${clusterVersion}`, kind: 'Cluster', metadata: { name }, spec },
+    })) as Owner;
+  }
+
+  async createDockerCluster(
+    name: string,
+    options: { owner?: Owner; annotations?: Record<string, string>; spec?: DockerClusterSpec } = {},
+  ): Promise<DockerCluster> {
+    return (await this.api.createNamespacedCustomObject({
+      ...dockerClusters,
+      namespace: this.namespace,
+      body: {
+        apiVersion,
+        kind: 'DockerCluster',
+        metadata: {
+          name,
+          annotations: options.annotations ?? {},
+          labels: { 'cluster.x-k8s.io/cluster-name': options.owner?.metadata.name ?? name },
+          ...(options.owner && { ownerReferences: [ownerReference(options.owner)] }),
+        },
+        spec: options.spec ?? {},
+      },
+    })) as DockerCluster;
+  }
+
+  /** A Cluster and the DockerCluster it owns, both named `name`. */
+  async createPair(
+    name: string,
+    options: { annotations?: Record<string, string>; spec?: DockerClusterSpec } = {},
+  ) {
+    const cluster = await this.createCluster(name);
+    const dockerCluster = await this.createDockerCluster(name, { ...options, owner: cluster });
+    return { cluster, dockerCluster };
+  }
+
+  async read(name: string): Promise<DockerCluster | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject({
+        ...dockerClusters,
+        namespace: this.namespace,
+        name,
+      })) as DockerCluster;
+    } catch (error) {
+      if (error instanceof k8s.ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async patch(name: string, body: object): Promise<void> {
+    await this.api.patchNamespacedCustomObject(
+      { ...dockerClusters, namespace: this.namespace, name, body },
+      mergePatch,
+    );
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.api.deleteNamespacedCustomObject({ ...dockerClusters, namespace: this.namespace, name });
+  }
+
+  async deleteCluster(name: string): Promise<void> {
+    await this.api.deleteNamespacedCustomObject({ ...clusters, namespace: this.namespace, name });
+  }
+
+  untilReady(name: string, timeoutMs?: number): Promise<DockerCluster> {
+    return eventually(
+      `DockerCluster ${this.namespace}/${name} to be ready`,
+      async () => {
+        const object = await this.read(name);
+        return object?.status?.ready ? object : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  untilGone(name: string, timeoutMs?: number): Promise<true> {
+    return eventually(
+      `DockerCluster ${this.namespace}/${name} to be gone`,
+      async () => ((await this.read(name)) === undefined ? true : undefined),
+      timeoutMs,
+    );
+  }
+
+  /** The load-balancer containers carrying this DockerCluster uid in our ownership label. */
+  async containersOf(uid: string): Promise<import('dockerode').ContainerInfo[]> {
+    return await docker().listContainers({ all: true, filters: { label: [`${ownerUidLabel}=${uid}`] } });
+  }
+
+  /** Removes every load-balancer container of this namespace, whatever state the test left it in. */
+  async removeContainers(): Promise<void> {
+    const engine = docker();
+    const label = `${ownerNamespaceLabel}=${this.namespace}`;
+    for (const info of await engine.listContainers({ all: true, filters: { label: [label] } })) {
+      await engine.getContainer(info.Id).remove({ force: true, v: true });
+    }
+  }
+}

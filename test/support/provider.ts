@@ -1,0 +1,116 @@
+// The real provider (worker + watcher) run inside a test process, the way src/main.ts runs it, limited to
+// one namespace, task queue and Docker network so tests do not see each other's objects.
+import * as k8s from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { providerClusterRole } from '../../src/api/manifests.js';
+import type { PolicyRule } from '../../src/api/rbac.js';
+import { kubeConfigFrom } from '../../src/clients.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { logger } from '../../src/logger.js';
+import { Signaller } from '../../src/watcher/signaller.js';
+import { startWatcher, type Watcher } from '../../src/watcher/watcher.js';
+import { createWorker } from '../../src/worker.js';
+import {
+  docker,
+  kubeConfig,
+  kubeConfigPathFor,
+  quietTemporalRuntime,
+  stackEnv,
+  uniqueName,
+} from './stack.js';
+
+export interface RunningProvider {
+  config: Config;
+  /** The identity the provider runs as. */
+  kubeConfig: k8s.KubeConfig;
+  client: Client;
+  network: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Binds a client-certificate user to a ClusterRole with the given rules (the deploy manifests' role by
+ * default) and returns the path of that user's kubeconfig.
+ */
+export async function leastPrivilegeIdentity(
+  user: string,
+  rules: PolicyRule[] = providerClusterRole().rules,
+) {
+  const rbac = kubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
+  const role = { ...providerClusterRole(), metadata: { name: user }, rules };
+  await rbac.createClusterRole({ body: role });
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: user },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    },
+  });
+  return {
+    kubeConfigPath: kubeConfigPathFor(user),
+    async remove() {
+      await rbac.deleteClusterRoleBinding({ name: user });
+      await rbac.deleteClusterRole({ name: user });
+    },
+  };
+}
+
+export async function startProvider(options: {
+  namespace: string;
+  user?: string;
+  rules?: PolicyRule[];
+}): Promise<RunningProvider> {
+  quietTemporalRuntime();
+  logger.level = 'warn';
+  const identity = await leastPrivilegeIdentity(options.user ?? uniqueName('capdt-provider'), options.rules);
+  const network = uniqueName('capdt-test');
+  const config = loadConfig({
+    ...process.env,
+    CAPDT_TASK_QUEUE: uniqueName('provider'),
+    CAPDT_NETWORK: network,
+    CAPDT_WATCH_NAMESPACE: options.namespace,
+    KUBECONFIG: identity.kubeConfigPath,
+    LOG_LEVEL: 'warn',
+  });
+  const worker: Worker = await createWorker(config);
+  const workerRun = worker.run();
+  const connection = await Connection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
+  const client = new Client({ connection });
+  const providerKubeConfig = kubeConfigFrom(config);
+  const watcher: Watcher = startWatcher({
+    kubeConfig: providerKubeConfig,
+    signaller: new Signaller({
+      client,
+      taskQueue: config.CAPDT_TASK_QUEUE,
+      resyncSeconds: config.CAPDT_RESYNC_SECONDS,
+      logger,
+    }),
+    logger,
+    namespace: options.namespace,
+  });
+  await watcher.started;
+
+  return {
+    config,
+    kubeConfig: providerKubeConfig,
+    client,
+    network,
+    async stop() {
+      await watcher.stop();
+      worker.shutdown();
+      await workerRun;
+      await connection.close();
+      await identity.remove();
+      const engine = docker();
+      const label = `dockercluster.infrastructure.cluster.x-k8s.io/namespace=${options.namespace}`;
+      for (const info of await engine.listContainers({ all: true, filters: { label: [label] } })) {
+        await engine.getContainer(info.Id).remove({ force: true, v: true });
+      }
+      await engine
+        .getNetwork(network)
+        .remove()
+        .catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// The Dockerfile cannot be built here (no registry for its base image), so its steps are checked as text:
+// they are the documented build without Docker (npm ci, npm run build) and the image runs dist/main.js.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+/** Instructions in order: comments dropped, continuation lines joined. */
+function instructions(text: string): Instruction[] {
+  const logical = text
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
+  return logical
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+/** One list of instructions per FROM. */
+function stages(all: Instruction[]): Instruction[][] {
+  const result: Instruction[][] = [];
+  for (const instruction of all) {
+    if (instruction.keyword === 'FROM') result.push([]);
+    result.at(-1)?.push(instruction);
+  }
+  return result;
+}
+
+const dockerfile = instructions(read('Dockerfile'));
+const [build = [], runtime = []] = stages(dockerfile);
+
+describe('Dockerfile', () => {
+  it('builds and runs on node:20-bookworm-slim in two stages', () => {
+    const bases = dockerfile.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/)[0]);
+    assert.deepEqual(bases, ['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+  });
+
+  it('runs npm ci, npm run build and npm prune --omit=dev, in that order', () => {
+    const runs = build.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const position = (command: string) => {
+      const index = runs.findIndex((run) => run.split(/\s*&&\s*/).some((step) => step.startsWith(command)));
+      assert.notEqual(index, -1, `a RUN step runs '${command}' (RUN steps: ${JSON.stringify(runs)})`);
+      return index;
+    };
+    const ci = position('npm ci');
+    const compile = position('npm run build');
+    const prune = position('npm prune --omit=dev');
+    assert.ok(ci < compile && compile < prune, 'install, then build, then prune');
+  });
+
+  it("'npm run build' is tsc with tsconfig.build.json, compiling src/ to dist/", () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    assert.equal(scripts.build, 'tsc -p tsconfig.build.json');
+    const config = JSON.parse(read('tsconfig.build.json')) as {
+      extends: string;
+      include: string[];
+      compilerOptions: Record<string, unknown>;
+    };
+    assert.equal(config.extends, './tsconfig.json');
+    assert.deepEqual(config.include, ['src']);
+    assert.equal(config.compilerOptions.rootDir, 'src');
+    assert.equal(config.compilerOptions.outDir, 'dist');
+    assert.equal(config.compilerOptions.noEmit, false);
+  });
+
+  it('runs dist/main.js with plain node as a non-root user, all components by default', () => {
+    const last = (keyword: string) => runtime.filter((i) => i.keyword === keyword).at(-1)?.args;
+    assert.deepEqual(JSON.parse(last('ENTRYPOINT') ?? 'null'), ['node', 'dist/main.js']);
+    assert.deepEqual(JSON.parse(last('CMD') ?? 'null'), ['all']);
+    const user = last('USER');
+    assert.ok(user && !['root', '0', '0:0'].includes(user), `the image runs as a non-root user, not ${user}`);
+    const copied = runtime.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    for (const path of ['/app/dist', '/app/node_modules']) {
+      assert.ok(
+        copied.some((args) => args.startsWith('--from=build') && args.includes(path)),
+        `the runtime stage copies ${path} from the build stage`,
+      );
+    }
+  });
+
+  it('copies only files that .dockerignore lets into the build context', () => {
+    const patterns = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    const included = (path: string) => {
+      let result = true;
+      for (const pattern of patterns) {
+        const negated = pattern.startsWith('!');
+        const body = negated ? pattern.slice(1) : pattern;
+        if (body === '*' || body === path || path.startsWith(`${body}/`)) result = negated;
+      }
+      return result;
+    };
+    const sources = dockerfile
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    assert.ok(sources.includes('src'));
+    for (const source of sources) assert.ok(included(source), `.dockerignore excludes ${source}`);
+  });
+});
