@@ -179,6 +179,7 @@ async function main(): Promise<number> {
         } as BenchResult['idle'];
       }
     }
+    if (interrupted) return 130;
     machine.loadAverageAtEnd = loadavg().map((value) => round(value, 2));
     result.finishedAt = new Date().toISOString();
 
@@ -186,13 +187,17 @@ async function main(): Promise<number> {
     const base = join(outDir, `bench-${stamp}`);
     writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(`${base}.md`, `${renderDocument(result)}\n`);
+    console.log(tables);
+    const failed = result.sizes.some((size) => size.errors.length > 0) || result.idle?.error !== undefined;
+    if (failed) {
+      log(`wrote ${base}.json and ${base}.md; a phase failed, so ${args.docs} is left as it was`);
+      return 1;
+    }
     const docs = resolve(repoRoot, args.docs);
     mkdirSync(dirname(docs), { recursive: true });
     writeFileSync(docs, `${renderDocument(result)}\n`);
-    console.log(tables);
     log(`wrote ${base}.json, ${base}.md and ${docs}; provider logs in ${logsDir}`);
-    const failed = result.sizes.some((size) => size.errors.length > 0) || result.idle?.error !== undefined;
-    return failed ? 1 : 0;
+    return 0;
   } finally {
     await cleanup.runAll();
   }

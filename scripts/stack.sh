@@ -4,6 +4,7 @@
 #
 #   stack.sh up       start what is not running (idempotent), install the CRDs
 #   stack.sh down     stop what this script started (by pid), keep the data
+#   stack.sh stop PART   stop one part it started (dockerd, etcd, kube-apiserver, temporal); `up` starts it again
 #   stack.sh status   one line per part
 #   stack.sh env      shell exports for clients (eval "$(stack.sh env)")
 #   stack.sh kubeconfig USER [GROUP]   write a kubeconfig for a client-certificate identity, print its path
@@ -314,6 +315,15 @@ cmd_down() {
   for name in temporal kube-apiserver etcd dockerd; do stop_process "$name"; done
 }
 
+cmd_stop() { # part
+  case "${1:-}" in
+    dockerd | etcd | kube-apiserver | temporal) ;;
+    *) die "usage: stack.sh stop dockerd|etcd|kube-apiserver|temporal" ;;
+  esac
+  pid_alive "$1" || die "$1 was not started by this script (no live pid in $RUN), so it is left alone"
+  stop_process "$1"
+}
+
 cmd_env() {
   cat <<EOF
 export KUBECONFIG=$STATE/kubeconfig
@@ -354,6 +364,7 @@ cmd_clean() {
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
+  stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   kubeconfig) shift; cmd_kubeconfig "$@" ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (npm test): lint, typecheck, then unit and integration tests on the
-# real local stack, which it brings up when it is not up and takes down again when it brought it up.
+# The project's test command (npm test): lint, typecheck, then unit, integration, end-to-end and reliability
+# tests on the real local stack (the reliability ones last: they restart parts of it), which it brings up when it is not up and takes down again when it brought it up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,8 @@ eval "$(bash scripts/stack.sh env)"
 
 shopt -s nullglob
 mkdir -p test-results
+rm -f test-results/reliability.jsonl
 node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=junit --test-reporter-destination=test-results/junit.xml \
-  test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts
+  test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts test/reliability/*.test.ts

@@ -1,6 +1,12 @@
 // The Temporal worker: runs the reconcile workflows and their activities against the real clients.
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Context } from '@temporalio/activity';
+import {
+  type ActivityInboundCallsInterceptor,
+  type ActivityInterceptorsFactory,
+  NativeConnection,
+  Worker,
+} from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { dockerFrom, kubeConfigFrom, temporalConnectionOptions } from './clients.js';
 import type { Config } from './config.js';
@@ -8,14 +14,41 @@ import { activityTimer, metricSinks } from './observability/metrics.js';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('./workflows/index.js'));
 
-export async function createWorker(config: Config): Promise<Worker> {
+/** Often enough for the workflow's heartbeat timeout (10 s); the SDK throttles what it sends. */
+const heartbeatEveryMs = 2_000;
+
+/** Heartbeats while an activity runs, so that a worker that died is noticed within the heartbeat timeout. */
+function heartbeatWhileRunning(context: Context): ActivityInboundCallsInterceptor {
+  return {
+    async execute(input, next) {
+      const timer = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+      try {
+        return await next(input);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  };
+}
+
+/** The worker; `activityInterceptors` come after the provider's own (the reliability suite adds faults). */
+export async function createWorker(
+  config: Config,
+  activityInterceptors: ActivityInterceptorsFactory[] = [],
+): Promise<Worker> {
   return await Worker.create({
     connection: await NativeConnection.connect(temporalConnectionOptions(config)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.CAPDT_TASK_QUEUE,
     workflowsPath,
     sinks: metricSinks,
-    interceptors: { activity: [(context) => ({ inbound: activityTimer(context.info.activityType) })] },
+    interceptors: {
+      activity: [
+        (context) => ({ inbound: activityTimer(context.info.activityType) }),
+        (context) => ({ inbound: heartbeatWhileRunning(context) }),
+        ...activityInterceptors,
+      ],
+    },
     activities: createActivities({
       kubeConfig: kubeConfigFrom(config),
       docker: dockerFrom(),

@@ -264,7 +264,8 @@ async function waitQuiet(
     lengths = next;
     if (Date.now() - lastChange >= quietMs) return { quiet: true, lengths };
     if (Date.now() > deadline) return { quiet: false, lengths };
-    await sleep(500);
+    // One describe per workflow per poll: fewer polls for many workflows.
+    await sleep(Math.max(500, workflowIds.length * 10));
   }
 }
 
@@ -597,20 +598,10 @@ export async function runIdle(
           }),
         };
       });
-      // Leave nothing behind: the provider deletes its container (not measured).
+      // Leave nothing behind: the provider deletes its container and finishes its workflow (not measured).
       await bench.deleteDockerCluster(namespace, object.name).catch(() => undefined);
-      await until(
-        'the idle DockerCluster to be gone',
-        async () => {
-          const left = (await context.docker.listContainers({
-            all: true,
-            filters: { label: [`${ownerUidLabel}=${object.uid}`] },
-          })) as unknown[];
-          return left.length === 0 ? true : undefined;
-        },
-        60_000,
-        250,
-      ).catch(() => log('idle: the provider did not remove its container in 60 s; removing it'));
+      const finished = await waitCompleted(temporal, [workflowId], 60_000);
+      if (!finished) log('idle: the workflow did not finish within 60 s of the delete; it is terminated');
       return {
         resyncSeconds,
         windowSeconds: usage.wallSeconds,
@@ -621,6 +612,7 @@ export async function runIdle(
         api,
         perHour,
         usage,
+        warnings: warningsOf(children.worker, children.watcher),
       };
     } finally {
       watch.stop();

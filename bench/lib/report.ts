@@ -1,5 +1,5 @@
 // Markdown tables of a run, and docs/PERFORMANCE.md: the latest tables with the machine they ran on.
-import type { BenchResult, ProviderResult, SizeResult } from './results.js';
+import type { ApiCost, BenchResult, ProviderResult, SizeResult } from './results.js';
 import type { Counts } from './stats.js';
 
 const dash = '–';
@@ -143,6 +143,7 @@ export function renderTables(result: BenchResult): string {
           'API requests (writes): provider identity',
           'floor API requests (writes)',
           'container events provider / floor',
+          'CPU ms / create: worker + watcher, Temporal server',
         ],
         withProvider.map(({ n, provider: p, floor }) => [
           String(n),
@@ -156,6 +157,7 @@ export function renderTables(result: BenchResult): string {
           `${num(p.apiCreate.identityTotal / n, 1)} (${num(p.apiCreate.identityWrites / n, 1)})`,
           floor ? `${num(floor.api.identityTotal / n, 1)} (${num(floor.api.identityWrites / n, 1)})` : dash,
           `${num(sumOf(p.containerEventsPerCreate), 1)} / ${floor ? num(sumOf(floor.containerEventsPerObject), 1) : dash}`,
+          `${num(cpuMs(p, ['worker', 'watcher']) / n)}, ${num(cpuMs(p, ['temporal']) / n)}`,
         ]),
       ),
       '#### API requests per create and per delete, by verb and resource (provider identity; ≠: apiserver_request_total − bench differs)',
@@ -349,10 +351,57 @@ export function renderTables(result: BenchResult): string {
       ({ n, provider: p }) =>
         `- N=${n}: ${p.settled ? '' : 'histories did not go quiet within 60 s; '}${p.history.failedActivityAttempts} failed activity attempts`,
     );
+  if (result.idle?.warnings) {
+    warnings.push(
+      ...result.idle.warnings.map(
+        (warning) => `- idle: ${warning.component} logged "${warning.msg}" ×${warning.count}`,
+      ),
+    );
+  }
+  const disagreements = withProvider.flatMap(({ n, provider: p }) =>
+    [
+      ['create', p.apiCreate],
+      ['delete', p.apiDelete],
+    ]
+      .filter(([, cost]) => !(cost as ApiCost).agrees)
+      .map(
+        ([phase, cost]) =>
+          `- N=${n} ${phase}: apiserver_request_total − bench (${(cost as ApiCost).total}) ≠ provider identity (${(cost as ApiCost).identityTotal}): other clients of the stack were busy`,
+      ),
+  );
+  if (result.idle && !result.idle.error && !result.idle.api.agrees) {
+    disagreements.push(
+      `- idle: apiserver_request_total − bench (${result.idle.api.total}) ≠ provider identity (${result.idle.api.identityTotal}): other clients of the stack were busy`,
+    );
+  }
+  checks.push(...disagreements);
+  for (const size of sizes) {
+    const phases: [string, ApiCost | undefined][] = [
+      ['floor', size.floor?.api],
+      ['create', size.provider?.apiCreate],
+      ['delete', size.provider?.apiDelete],
+    ];
+    for (const [phase, cost] of phases) {
+      if (cost && cost.identityRejected > 0) {
+        checks.push(
+          `- N=${size.n} ${phase}: the API server rejected ${cost.identityRejected} requests of the provider identity (429)`,
+        );
+      }
+    }
+  }
   if (errors.length + warnings.length + checks.length > 0) {
     sections.push('### Problems seen', [...errors, ...checks, ...warnings].join('\n'));
   }
   return sections.join('\n\n');
+}
+
+/** CPU milliseconds the named processes used in the create and settle phases. */
+function cpuMs(provider: ProviderResult, names: string[]): number {
+  let total = 0;
+  for (const usage of [provider.usage.create, provider.usage.settle]) {
+    for (const name of names) total += (usage.processes[name]?.cpuSeconds ?? Number.NaN) * 1000;
+  }
+  return total;
 }
 
 function sumOf(values: Counts): number {
@@ -362,7 +411,7 @@ function sumOf(values: Counts): number {
 export function renderMachine(result: BenchResult): string {
   const m = result.machine;
   return table(
-    ['', ''],
+    ['', 'value'],
     [
       ['date', m.date],
       ['CPU', `${m.cpuModel}, ${m.nproc} CPUs (nproc)`],
@@ -383,59 +432,72 @@ export function renderMachine(result: BenchResult): string {
 
 export const legend = `## What the numbers mean
 
-- **floor**: for N DockerClusters created beforehand (not timed), the benchmark itself does, for all N at once,
-  what a create needs at least: \`docker create\` of the load balancer (same image, name scheme, labels, network,
-  ports 6443 and 8404 published on 127.0.0.1), the HAProxy config written into it (one archive upload), \`start\`,
-  \`inspect\` (for its IP), and one merge patch \`status.ready: true\` through the status subresource, as the
-  provider's least-privilege identity. No watcher, no Temporal, no retries, no reads, no finalizer, no
-  \`spec.controlPlaneEndpoint\`, no Events. Per object: from the common start until a watch sees it ready;
-  *all done*: until the last one.
-- **provider**: the real worker and watcher (\`node --import tsx src/main.ts worker|watcher\`, fresh namespace,
-  task queue and processes per N, leader election off, least-privilege identity). N Cluster + DockerCluster pairs
-  are applied at once, each DockerCluster owned by its Cluster from creation. Per object: from its create request
+All times are wall-clock milliseconds on one machine; N objects are always handled at once.
+
+- **floor**: the least work a create needs, done directly by the benchmark for N DockerClusters created beforehand
+  (not timed), all N concurrently: \`docker create\` of the load balancer (same image, name scheme, labels,
+  network and ports 6443 and 8404 published on 127.0.0.1 as the provider's), its HAProxy config written into it
+  (one archive upload, before start, as the provider does), \`start\`, \`inspect\` (its IP), and one merge patch
+  \`status.ready: true\` through the status subresource, as the provider's least-privilege identity. No watcher,
+  Temporal, retries, reads, finalizer, \`spec.controlPlaneEndpoint\` or Events. Per object: from the common start
+  until the benchmark's watch sees the object ready; *all done*: until the last one. *Floor steps* are the
+  means of each step.
+- **provider**: the real worker and watcher as two processes (\`node --import tsx src/main.ts worker|watcher\`),
+  fresh per N (namespace, task queue, processes), leader election off, running as a least-privilege identity
+  bound to the ClusterRole of \`config/rbac/role.yaml\`. N Cluster + DockerCluster pairs are applied at once,
+  each DockerCluster owned by its Cluster from creation, as CAPI would. Per object: from its create request
   returning until the benchmark's watch (opened before) sees \`status.ready=true\`; *all ready*: from the first
   create request until the last object is seen ready. **ratio** = provider / floor.
-- **delete**: all DockerClusters deleted at once; per object from its delete request returning until both the
-  object is gone (watch DELETED: finalizer removed) and its container is destroyed (Docker event).
-- **history events / activities to Ready**: events in the workflow's history up to the completion of the
-  "Mark ready" activity, and the activities scheduled until then. **until quiet**: after every workflow has had
-  no pending task and no new event for 2 s; the difference is the reconciles that the provider's own writes
-  (finalizer, spec, annotation) trigger through the watcher. **reconcile passes**: "Get DockerCluster" calls.
-- **API requests**: from the kube-apiserver's \`apiserver_request_total\`, scraped before and after the phase
-  with the admin certificate, on the provider's resources (dockerclusters, their status, clusters, events),
-  minus the requests the benchmark made itself (creates, deletes, its watch). **provider identity requests
-  (APF)**: the same phase counted by a FlowSchema matching only the provider's user (same priority level as
-  without it): includes the worker's and the watcher's requests and nothing else, so it checks the first number.
-- **where the time goes**: from the workflow histories' timestamps: watcher = DockerCluster created → workflow
-  started (informer event + signalWithStart); WT queue/run = workflow tasks scheduled → started → completed;
-  activity queue/run = activity scheduled → started → completed; other = the rest of the workflow's time until
-  "Mark ready" completed.
-- **processes**: CPU seconds (utime + stime from /proc/<pid>/stat) during the phase and RSS (VmRSS from
-  /proc/<pid>/status, sampled every 250 ms) of the worker, the watcher and the stack's processes.
-  Phases: startup (spawn → /readyz 200), create (apply → all ready), settle (→ quiet), delete (→ all gone and
-  workflows completed).
-- **idle**: one ready DockerCluster left unchanged while its workflow resyncs every few seconds (its own worker
-  and watcher, started with \`CAPDT_RESYNC_SECONDS\`); the worker talks to Docker through a counting proxy on a
-  unix socket. Per resync, and extrapolated per idle DockerCluster per hour at that interval and at the
-  provider's default (300 s).`;
+- **delete**: all DockerClusters deleted at once; per object from its delete request returning until the object
+  is gone (watch DELETED, i.e. the finalizer removed) and its container destroyed (Docker event), whichever is
+  later. Events/activities per delete: added to the history from then until the workflow completed.
+- **history events / activities to Ready**: events of the workflow's history up to the completion of its
+  "Mark ready" activity, and activities scheduled until then. **until quiet**: once every workflow has had no
+  pending task and no new event for 2 s. The difference is an extra reconcile pass caused by the provider's own
+  writes (finalizer, \`spec.controlPlaneEndpoint\` and its annotation), which the watcher signals as changes.
+  **signals**: \`changed\` signals received (the first one starts the workflow). **reconcile passes**: calls
+  of "Get DockerCluster".
+- **API requests**: counted by the kube-apiserver itself, from its \`/metrics\` scraped with the admin
+  certificate before and after each phase, two ways: (1) \`apiserver_request_total\` by verb and resource,
+  minus the requests the benchmark sent itself (its creates, deletes and watch), on the verbs and resources the
+  provider's ClusterRole allows; the stack is shared, so other clients can add to it (marked ≠ when they did);
+  (2) the **provider identity**: API Priority and Fairness counters of FlowSchemas that match only the
+  provider's user, one per verb and resource (all sending it to the priority level it reaches anyway); these
+  are exactly the worker's and the watcher's requests. Breakdowns use (2). Writes = POST, PUT, PATCH, DELETE.
+- **where the time goes**: from the histories' own timestamps, mean per create: *watcher* = DockerCluster
+  created → workflow started (informer event + signalWithStart); *WT queue / run* = workflow tasks scheduled →
+  started → completed (one per activity result, plus the first); *activity queue / run* = activity scheduled →
+  started → completed; *other* = the rest of the workflow's time until "Mark ready" completed; *"Mark ready" →
+  watch saw it*: negative when the watch saw the write before the worker had reported the activity done.
+- **processes**: CPU seconds (utime + stime of /proc/<pid>/stat) used during the phase, and RSS (VmRSS of
+  /proc/<pid>/status, sampled every 250 ms) at its end / its peak, of the worker, the watcher and the stack's
+  processes. Phases: startup (spawn → /readyz 200), create (apply → all ready), settle (→ quiet), delete (→ all
+  gone and every workflow completed), idle (the idle window). *CPU ms / create* = create + settle phases / N;
+  the Temporal server's includes whatever else used it meanwhile.
+- **idle**: one ready DockerCluster left unchanged while its workflow resyncs on the timer (its own worker and
+  watcher, started with \`CAPDT_RESYNC_SECONDS\`); the worker reaches Docker through a counting proxy on a unix
+  socket. Per resync, and per idle DockerCluster per hour at that interval and at the provider's default (300
+  s); API requests per hour are the provider identity's.`;
 
 export const caveats = `## Caveats
 
-- The stack is a development stack: Temporal is \`temporal server start-dev\` with SQLite, kube-apiserver and etcd
-  run without fsync (\`--unsafe-no-fsync\`), all on the same machine as the provider, the floor and the benchmark.
-  Their CPU shows in the processes table; on a busy machine every number moves.
-- The stack is shared: \`apiserver_request_total\` counts every client. The benchmark subtracts its own requests;
-  the provider identity's FlowSchema count is immune to other clients. The stack processes' CPU includes
-  whatever else uses them.
-- The API server counts a WATCH when it ends; watches opened before a phase and still open after it are not in
-  that phase's counts (the FlowSchema counts them when they start).
-- The provider runs from TypeScript through tsx (\`node --import tsx\`), as asked; the built \`dist/\` would use
-  less memory and start faster. Startup includes bundling the workflow code.
-- The floor does the minimum; the provider also reads before every write, adds a finalizer, writes
-  \`spec.controlPlaneEndpoint\` and records Events, and each of its steps is a durable activity. The ratio is the
-  price of all of that, not of Temporal alone.
-- Small N on a 2-CPU machine says little about throughput; the delete times include the provider's SIGHUP-free
-  forced container removal and Docker's own teardown.`;
+- A development stack on the same machine as everything else: \`temporal server start-dev\` (SQLite),
+  kube-apiserver and etcd (\`--unsafe-no-fsync\`), dockerd, the provider, the floor and the benchmark share the
+  CPUs. The processes table shows what each used; on a busy machine (see the load average) every time moves.
+  Compare the floor and the provider of the same run, not runs of different machines.
+- The stack is shared: \`apiserver_request_total\` counts every client; the provider identity's counts do not.
+  Stack processes' CPU includes whatever else used them during the phase. Re-applying the DockerCluster CRD
+  (as some tests do) resets every watch on it: the provider re-lists (LIST + WATCH in the identity's counts)
+  and may log a 429 while the API server rebuilds its cache.
+- The API server counts a WATCH in \`apiserver_request_total\` when it ends, and API Priority and Fairness when
+  it starts; the provider's watches are opened before the phases and stay open.
+- The provider runs from TypeScript through tsx, as asked; the built \`dist/\` starts faster and uses less
+  memory. Startup includes bundling the workflow code.
+- The floor is the minimum, not a rival implementation: the provider also reads before each write, adds a
+  finalizer, writes \`spec.controlPlaneEndpoint\`, records Events, reads the HAProxy config back, and makes every
+  step a durable activity. The ratio is the price of all of that together.
+- With small N on a 2-CPU machine, concurrency is bounded by the CPUs more than by the provider; the worker's
+  default slots (workflow tasks and activities) only matter at larger N.`;
 
 export function renderDocument(result: BenchResult): string {
   return [

@@ -152,6 +152,7 @@ export interface IdleResult {
     dockerCalls?: number;
   }[];
   usage: PhaseUsage;
+  warnings: { component: string; msg: string; count: number }[];
   error?: string;
 }
 

@@ -37,7 +37,12 @@ function messageOf(error: unknown): string {
   return (error as DockerError).json?.message ?? (error as DockerError).message;
 }
 
+/** On the networks the provider created, so it only ever removes a duplicate of its own. */
+const managedNetworkLabel = 'infrastructure.cluster.x-k8s.io/capd-temporal-network';
+
 export function createDockerActivities(docker: Docker, settings: DockerSettings) {
+  let networkCreation: Promise<void> = Promise.resolve();
+
   async function findOwned(ref: DockerClusterRef): Promise<Docker.ContainerInfo | undefined> {
     const found = await docker.listContainers({ all: true, filters: { label: [ownerFilter(ref)] } });
     return found[0];
@@ -108,6 +113,48 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     return true;
   }
 
+  /** Networks named exactly like ours (Docker's name filter also matches substrings), oldest first. */
+  async function networksNamed(name: string): Promise<Docker.NetworkInspectInfo[]> {
+    const found = await docker.listNetworks({ filters: { name: [name] } });
+    return found
+      .filter((network) => network.Name === name)
+      .sort((a, b) => a.Created.localeCompare(b.Created));
+  }
+
+  async function ensureOneNetwork(): Promise<void> {
+    const [kept, ...duplicates] = await networksNamed(settings.network);
+    // Duplicates from a race of several workers: the extra ones we created, while unused, are removed.
+    for (const duplicate of duplicates) {
+      if (
+        duplicate.Labels?.[managedNetworkLabel] !== 'true' ||
+        Object.keys(duplicate.Containers ?? {}).length > 0
+      )
+        continue;
+      await docker
+        .getNetwork(duplicate.Id)
+        .remove()
+        .catch(() => undefined);
+    }
+    if (kept) return;
+    try {
+      await docker.createNetwork({
+        Name: settings.network,
+        CheckDuplicate: true,
+        Driver: 'bridge',
+        Labels: { [managedNetworkLabel]: 'true' },
+      });
+    } catch (error) {
+      if (statusOf(error) === 409) return;
+      if (statusOf(error) === 400 || statusOf(error) === 403) {
+        throw ApplicationFailure.nonRetryable(
+          `Docker network ${settings.network} cannot be created: ${messageOf(error)}; set the provider's network to a valid name`,
+          'InvalidNetwork',
+        );
+      }
+      throw error;
+    }
+  }
+
   async function ownedOrFail(ref: DockerClusterRef): Promise<Docker.ContainerInfo> {
     const owned = await findOwned(ref);
     if (!owned) {
@@ -122,24 +169,10 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
   return {
     /** Creates the provider's Docker network unless it exists. */
     async ensureNetwork(): Promise<void> {
-      try {
-        await docker.getNetwork(settings.network).inspect();
-        return;
-      } catch (error) {
-        if (statusOf(error) !== 404) throw error;
-      }
-      try {
-        await docker.createNetwork({ Name: settings.network, CheckDuplicate: true, Driver: 'bridge' });
-      } catch (error) {
-        if (statusOf(error) === 409) return;
-        if (statusOf(error) === 400 || statusOf(error) === 403) {
-          throw ApplicationFailure.nonRetryable(
-            `Docker network ${settings.network} cannot be created: ${messageOf(error)}; set the provider's network to a valid name`,
-            'InvalidNetwork',
-          );
-        }
-        throw error;
-      }
+      // One creation at a time in this worker: Docker's duplicate check is racy, and two networks with one
+      // name make every container that names it fail.
+      networkCreation = networkCreation.catch(() => undefined).then(ensureOneNetwork);
+      await networkCreation;
     },
 
     /**
@@ -186,6 +219,13 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     }): Promise<LoadBalancerAddress> {
       const owned = await ownedOrFail(input.dockerCluster);
       const details = await docker.getContainer(owned.Id).inspect();
+      if (!details.State.Running) {
+        // Waiting cannot help: the next reconcile starts it again (createLoadBalancer).
+        throw ApplicationFailure.nonRetryable(
+          `the load balancer ${details.Name.replace(/^\//, '')} is not running (${details.State.Status}); it is started on the next reconcile`,
+          'LoadBalancerNotRunning',
+        );
+      }
       const network = details.NetworkSettings.Networks[settings.network];
       const ip = input.ipFamily === 'IPv6' ? network?.GlobalIPv6Address : network?.IPAddress;
       if (!ip) {

@@ -44,26 +44,31 @@ export const nonRetryableErrorTypes = [
   'ImageNotFound',
   'InvalidNetwork',
   'NameConflict',
+  'LoadBalancerNotRunning',
 ];
 
+// Heartbeats (sent by the worker while an activity runs) let a crashed worker's activity be retried
+// elsewhere within seconds instead of after its whole start-to-close timeout.
 const kubernetesOptions: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '200 ms',
     backoffCoefficient: 2,
     maximumInterval: '10 seconds',
-    maximumAttempts: 6,
+    maximumAttempts: 5,
     nonRetryableErrorTypes,
   },
 };
 
 const dockerOptions: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
-    maximumAttempts: 6,
+    maximumAttempts: 5,
     nonRetryableErrorTypes,
   },
 };
@@ -93,8 +98,8 @@ const { metrics } = proxySinks<ReconcileSinks>();
 const docker = summarized<DockerActivities>(dockerOptions);
 
 const defaultResyncInterval = '5 minutes';
-/** Failed reconciles are retried after 30 s, doubling up to 10 minutes. */
-const failureBackoffMs = (failures: number) => Math.min(30_000 * 2 ** (failures - 1), 600_000);
+/** Failed reconciles are retried after 5 s, doubling up to 10 minutes. */
+const failureBackoffMs = (failures: number) => Math.min(5_000 * 2 ** (failures - 1), 600_000);
 /** Bounds the history of an idle DockerCluster even before the server suggests continuing as new. */
 const defaultMaxHistoryEvents = 5_000;
 

@@ -23,7 +23,8 @@ import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js'
 const engine = new Docker();
 const image = stackEnv('CAPDT_LB_IMAGE');
 const network = uniqueName('capdt-test');
-const activities = createDockerActivities(engine, { defaultImage: image, network, hostIp: '127.0.0.1' });
+const settings = { defaultImage: image, network, hostIp: '127.0.0.1' };
+const activities = createDockerActivities(engine, settings);
 
 /** Every ref and container name a test uses, so that after() removes whatever they left. */
 const usedRefs: DockerClusterRef[] = [];
@@ -110,6 +111,42 @@ describe('ensureNetwork', () => {
       named.map((candidate) => candidate.Id),
       [created.Id],
     );
+  });
+
+  it('creates exactly one network when many reconciles ask at once', async () => {
+    const racing = uniqueName('capdt-race');
+    const racer = createDockerActivities(engine, { ...settings, network: racing });
+    try {
+      await Promise.all(Array.from({ length: 8 }, () => racer.ensureNetwork()));
+      const named = (await engine.listNetworks()).filter((candidate) => candidate.Name === racing);
+      assert.equal(named.length, 1);
+    } finally {
+      for (const candidate of (await engine.listNetworks()).filter((c) => c.Name === racing)) {
+        await engine.getNetwork(candidate.Id).remove();
+      }
+    }
+  });
+
+  it('removes an unused duplicate of its own network that an earlier race left', async () => {
+    const doubled = uniqueName('capdt-dup');
+    const racer = createDockerActivities(engine, { ...settings, network: doubled });
+    try {
+      await racer.ensureNetwork();
+      const [label] = Object.entries((await engine.getNetwork(doubled).inspect()).Labels ?? {});
+      assert.ok(label, 'the provider labels the networks it creates');
+      await engine.createNetwork({
+        Name: doubled,
+        CheckDuplicate: false,
+        Labels: Object.fromEntries([label]),
+      });
+      assert.equal((await engine.listNetworks()).filter((c) => c.Name === doubled).length, 2);
+      await racer.ensureNetwork();
+      assert.equal((await engine.listNetworks()).filter((c) => c.Name === doubled).length, 1);
+    } finally {
+      for (const candidate of (await engine.listNetworks()).filter((c) => c.Name === doubled)) {
+        await engine.getNetwork(candidate.Id).remove();
+      }
+    }
   });
 });
 

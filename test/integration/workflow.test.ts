@@ -337,12 +337,18 @@ describe('reconcile workflow', () => {
         assert.equal(warning?.reason, 'ReconcileFailed');
         assert.equal(warning?.message, message);
 
+        const failedAt = Date.now();
         await new Promise((resolve) => setTimeout(resolve, 3_000));
         assert.equal(
           stubs.count('createLoadBalancer'),
           1,
-          'no retry within seconds: the next try is 30 s later',
+          'no retry within seconds: the next try is 5 s later',
         );
+        await eventually('the slow retry', async () =>
+          stubs.count('createLoadBalancer') === 2 ? true : undefined,
+        );
+        assert.ok(Date.now() - failedAt >= 4_000, 'the workflow retried after its backoff, not at once');
+        await until('Ready after the retry', (s) => s.phase === 'Ready');
       },
     );
   });

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# npm run reliability: the reliability suite alone on the local stack, then docs/RELIABILITY.md from its records.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+source scripts/stack-env.sh
+use_local_stack
+mkdir -p test-results
+rm -f test-results/reliability.jsonl
+node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec test/reliability/*.test.ts
+node --import tsx scripts/reliability-report.ts

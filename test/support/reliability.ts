@@ -1,0 +1,139 @@
+// The reliability suite's invariants and its record of what each scenario measured.
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import type Docker from 'dockerode';
+import { type ReliabilityRecord, recordsPath } from '../../scripts/reliability-report.js';
+import { kindClusterLabel, kindRoleLabel, loadBalancerRole } from '../../src/activities/load-balancer.js';
+import type { DockerCluster } from '../../src/api/dockercluster.js';
+import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
+import type { TestObjects } from './objects.js';
+import { docker, eventually, stackEnv } from './stack.js';
+
+/** Appends one scenario's outcome to the records docs/RELIABILITY.md is made from. */
+export function record(entry: ReliabilityRecord): void {
+  mkdirSync(dirname(recordsPath), { recursive: true });
+  appendFileSync(recordsPath, `${JSON.stringify(entry)}\n`);
+  console.log(`# ${entry.group} / ${entry.scenario}: ${entry.result}; ${entry.measured}`);
+}
+
+export function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+/**
+ * A container that looks like a load balancer (the CAPD labels, a similar name) but has no ownership label:
+ * the provider must never touch it.
+ */
+export async function foreignContainer(
+  name: string,
+): Promise<{ check(): Promise<void>; remove(): Promise<void> }> {
+  const engine = docker();
+  const container = await engine.createContainer({
+    name,
+    Image: stackEnv('CAPDT_LB_IMAGE'),
+    Labels: { [kindClusterLabel]: name, [kindRoleLabel]: loadBalancerRole },
+  });
+  await container.start();
+  const id = container.id;
+  return {
+    async check() {
+      const details = await engine.getContainer(id).inspect();
+      assert.equal(details.State.Running, true, `the foreign container ${name} still runs, untouched`);
+    },
+    async remove() {
+      await engine.getContainer(id).remove({ force: true, v: true });
+    },
+  };
+}
+
+/** Waits until every invariant holds: live ones provisioned with one container each, deleted ones gone. */
+export async function converged(
+  what: string,
+  objects: TestObjects,
+  client: Client,
+  network: string,
+  expected: { live?: string[]; deleted?: DockerCluster[] },
+  timeoutMs = 90_000,
+): Promise<void> {
+  const engine: Docker = docker();
+  await eventually(
+    what,
+    async () => {
+      for (const name of expected.live ?? []) {
+        const object = await objects.read(name);
+        assert.ok(object, `${name} exists`);
+        assert.equal(object.status?.ready, true, `${name} is ready`);
+        const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
+        assert.equal(ready?.status, 'True', `${name} has Ready=True`);
+        const containers = await objects.containersOf(object.metadata.uid as string);
+        assert.equal(containers.length, 1, `${name} has exactly one load balancer`);
+        const details = await engine.getContainer(containers[0]?.Id as string).inspect();
+        assert.equal(details.State.Running, true, `the load balancer of ${name} runs`);
+        const ip = details.NetworkSettings.Networks[network]?.IPAddress;
+        assert.deepEqual(
+          object.spec?.controlPlaneEndpoint,
+          { host: ip, port: 6443 },
+          `${name}'s endpoint is its IP`,
+        );
+      }
+      for (const gone of expected.deleted ?? []) {
+        const name = gone.metadata.name as string;
+        const current = await objects.read(name);
+        assert.ok(
+          !current || current.metadata.uid !== gone.metadata.uid,
+          `${name} (uid ${gone.metadata.uid}) is gone`,
+        );
+        assert.deepEqual(
+          await objects.containersOf(gone.metadata.uid as string),
+          [],
+          `no container of deleted ${name}`,
+        );
+        const description = await client.workflow.getHandle(workflowIdOf(refOf(gone))).describe();
+        assert.equal(description.status.name, 'COMPLETED', `the workflow of deleted ${name} completed`);
+      }
+      return true;
+    },
+    timeoutMs,
+  );
+}
+
+/** Activity attempts beyond the first, over the DockerCluster's workflow history (its current run). */
+export async function activityRetries(
+  client: Client,
+  object: DockerCluster,
+  activityType?: string,
+): Promise<number> {
+  const { EventType } = proto.temporal.api.enums.v1;
+  const history = await client.workflow.getHandle(workflowIdOf(refOf(object))).fetchHistory();
+  const events = history.events ?? [];
+  const types = new Map<string, string>();
+  let retries = 0;
+  for (const event of events) {
+    if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+      types.set(String(event.eventId), event.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
+    }
+    const started = event.activityTaskStartedEventAttributes;
+    if (event.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED || !started) continue;
+    if (activityType && types.get(String(started.scheduledEventId)) !== activityType) continue;
+    retries += Math.max(0, (started.attempt ?? 1) - 1);
+  }
+  return retries;
+}
+
+/** How many times an activity was scheduled (each reconcile schedules it anew) in the current run. */
+export async function activityCalls(
+  client: Client,
+  object: DockerCluster,
+  activityType: string,
+): Promise<number> {
+  const { EventType } = proto.temporal.api.enums.v1;
+  const history = await client.workflow.getHandle(workflowIdOf(refOf(object))).fetchHistory();
+  return (history.events ?? []).filter(
+    (event) =>
+      event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+      event.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
+  ).length;
+}
