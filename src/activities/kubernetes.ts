@@ -161,14 +161,15 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     }
   }
 
-  async function setFinalizer(ref: DockerClusterRef, wanted: boolean): Promise<void> {
+  /** Adds or removes our finalizer; returns the object's resourceVersion afterwards (none once it is gone). */
+  async function setFinalizer(ref: DockerClusterRef, wanted: boolean): Promise<string | undefined> {
     const action = `${wanted ? 'adding' : 'removing'} the finalizer of DockerCluster ${ref.namespace}/${ref.name}`;
     const object = wanted ? await readExisting(ref, action) : await read(ref);
-    if (!object) return;
+    if (!object) return undefined;
     const finalizers = object.metadata.finalizers ?? [];
-    if (finalizers.includes(finalizer) === wanted) return;
+    if (finalizers.includes(finalizer) === wanted) return object.metadata.resourceVersion;
     const next = wanted ? [...finalizers, finalizer] : finalizers.filter((name) => name !== finalizer);
-    await patchVersion(object, { metadata: { finalizers: next } }, action);
+    return (await patchVersion(object, { metadata: { finalizers: next } }, action)).metadata.resourceVersion;
   }
 
   return {
@@ -214,8 +215,9 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
       return { name: input.name, ipFamily: ipFamilyOf(cluster), ...(pausedBy && { pausedBy }) };
     },
 
-    async addFinalizer(ref: DockerClusterRef): Promise<void> {
-      await setFinalizer(ref, true);
+    /** Returns the resourceVersion it leaves, so the workflow can tell its own write from a user's. */
+    async addFinalizer(ref: DockerClusterRef): Promise<{ resourceVersion: string }> {
+      return { resourceVersion: (await setFinalizer(ref, true)) as string };
     },
 
     async removeFinalizer(ref: DockerClusterRef): Promise<void> {
@@ -225,12 +227,12 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     /**
      * Fills in what the user left empty in spec.controlPlaneEndpoint, and keeps a host the provider filled in
      * following the load balancer's IP; a host the user set is kept. Returns the object's generation after
-     * the write, for status.observedGeneration.
+     * the write, for status.observedGeneration, and its resourceVersion.
      */
     async setControlPlaneEndpoint(
       ref: DockerClusterRef,
       loadBalancer: Required<ControlPlaneEndpoint>,
-    ): Promise<{ generation: number }> {
+    ): Promise<{ generation: number; resourceVersion: string }> {
       const action = `setting spec.controlPlaneEndpoint of DockerCluster ${ref.namespace}/${ref.name}`;
       let object = await readExisting(ref, action);
       const current = object.spec?.controlPlaneEndpoint ?? {};
@@ -248,7 +250,10 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
           action,
         );
       }
-      return { generation: object.metadata.generation ?? 0 };
+      return {
+        generation: object.metadata.generation ?? 0,
+        resourceVersion: object.metadata.resourceVersion as string,
+      };
     },
 
     /** Writes status through the status subresource; an unchanged status costs no write. */

@@ -7,7 +7,12 @@ import type { SignalDefinition } from '@temporalio/common';
 import type { DockerClusterRef } from '../activities/types.js';
 import { dockerClusterNameKey, dockerClusterNamespaceKey } from '../api/search-attributes.js';
 import type { Logger } from '../logger.js';
-import { changedSignal, type ReconcileInput, reconcileWorkflowType } from '../workflows/definitions.js';
+import {
+  changedSignal,
+  type ObservedChange,
+  type ReconcileInput,
+  reconcileWorkflowType,
+} from '../workflows/definitions.js';
 import { workflowIdOf } from './changes.js';
 
 export interface SignallerOptions {
@@ -55,27 +60,31 @@ export async function signalWithStart<Args extends unknown[]>(
 }
 
 export class Signaller {
-  private readonly pending = new Map<string, { ref: DockerClusterRef; start: boolean; again: boolean }>();
+  /** Per workflow: what to deliver next, and whether a delivery is wanted after the one in flight. */
+  private readonly pending = new Map<
+    string,
+    { ref: DockerClusterRef; start: boolean; change: ObservedChange; again: boolean }
+  >();
   private stopped = false;
 
   constructor(private readonly options: SignallerOptions) {}
 
-  /** Reconcile now; start the workflow if it is not running (unless the object is gone: start = false). */
-  request(ref: DockerClusterRef, start = true): void {
+  /**
+   * Reconcile now; start the workflow if it is not running (unless the object is gone: start = false). The
+   * change says which resourceVersion was seen, so the workflow can skip the echo of its own writes; two
+   * changes that coalesce are delivered as a plain "act".
+   */
+  request(ref: DockerClusterRef, start = true, change: ObservedChange = {}): void {
     const workflowId = workflowIdOf(ref);
     const current = this.pending.get(workflowId);
     if (current) {
+      current.change = current.again ? {} : change;
       current.again = true;
       current.start ||= start;
       return;
     }
-    this.pending.set(workflowId, { ref, start, again: false });
+    this.pending.set(workflowId, { ref, start, change, again: false });
     void this.deliver(workflowId);
-  }
-
-  /** Number of deliveries not yet done (in flight or waiting to retry). */
-  get backlog(): number {
-    return this.pending.size;
   }
 
   stop(): void {
@@ -92,7 +101,7 @@ export class Signaller {
       }
       entry.again = false;
       try {
-        await this.send(workflowId, entry.ref, entry.start);
+        await this.send(workflowId, entry.ref, entry.start, entry.change);
         if (!entry.again) {
           this.pending.delete(workflowId);
           return;
@@ -115,17 +124,22 @@ export class Signaller {
     }
   }
 
-  private async send(workflowId: string, ref: DockerClusterRef, start: boolean): Promise<void> {
+  private async send(
+    workflowId: string,
+    ref: DockerClusterRef,
+    start: boolean,
+    change: ObservedChange,
+  ): Promise<void> {
     const { client, taskQueue, resyncSeconds, logger } = this.options;
     if (!start) {
       try {
-        await client.workflow.getHandle(workflowId).signal(changedSignal);
+        await client.workflow.getHandle(workflowId).signal(changedSignal, change);
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
       return;
     }
-    await signalWithStart(client, ref, { taskQueue, resyncSeconds }, changedSignal);
+    await signalWithStart(client, ref, { taskQueue, resyncSeconds }, changedSignal, change);
     logger.debug({ workflowId, namespace: ref.namespace, name: ref.name }, 'signalled reconcile workflow');
   }
 }

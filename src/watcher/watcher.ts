@@ -63,7 +63,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     if (seenDockerClusters.get(ref.uid) === fingerprint) return;
     seenDockerClusters.set(ref.uid, fingerprint);
     logger.debug({ namespace: ref.namespace, name: ref.name }, 'DockerCluster changed');
-    signaller.request(ref);
+    signaller.request(ref, true, { resourceVersion: object.metadata.resourceVersion });
   }
 
   function onDockerClusterGone(object: DockerCluster) {

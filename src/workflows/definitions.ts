@@ -39,7 +39,12 @@ export interface ReconcileInput {
 }
 
 /** Something changed (the watcher saw the object or its Cluster change): reconcile now. */
-export const changedSignal = defineSignal('changed');
+export const changedSignal = defineSignal<[change?: ObservedChange]>('changed');
+
+/** What the watcher saw; a change the workflow made itself (its own resourceVersion) is no reason to act. */
+export interface ObservedChange {
+  resourceVersion?: string;
+}
 /** An operator pauses reconciliation; the reason shows in the Paused condition. */
 export const pauseSignal = defineSignal<[reason?: string]>('pause');
 export const resumeSignal = defineSignal('resume');

@@ -117,7 +117,14 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
   let changed = false;
   let failures = 0;
 
-  setHandler(changedSignal, () => {
+  /** resourceVersions this workflow's own writes produced: the watcher's echo of them is no change. */
+  const ownWrites: string[] = [];
+  const wrote = (resourceVersion: string) => {
+    ownWrites.push(resourceVersion);
+    if (ownWrites.length > 16) ownWrites.shift();
+  };
+  setHandler(changedSignal, (change) => {
+    if (change?.resourceVersion && ownWrites.includes(change.resourceVersion)) return;
     changed = true;
   });
   setHandler(pauseSignal, (reason) => {
@@ -130,18 +137,30 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
   });
   setHandler(stateQuery, () => state);
 
-  async function event(type: EventRecord['type'], reason: string, message: string) {
-    await kube.recordEvent(`Event ${reason}`, ref, { key: uuid4(), type, reason, message });
+  /** Events are recorded beside the reconcile, not in its way; each reconcile waits for its own at the end. */
+  let pendingEvents: Promise<void>[] = [];
+  function event(type: EventRecord['type'], reason: string, message: string): void {
+    const recorded = kube.recordEvent(`Event ${reason}`, ref, { key: uuid4(), type, reason, message });
+    pendingEvents.push(
+      recorded.catch((error) =>
+        log.warn('Could not record an Event', { ...logFields(), reason, error: describeFailure(error) }),
+      ),
+    );
+  }
+  async function eventsRecorded(): Promise<void> {
+    const recording = pendingEvents;
+    pendingEvents = [];
+    await Promise.all(recording);
   }
 
   /** Moves to a phase; the first time it is entered, an Event tells the user. */
-  async function enter(phase: Phase, eventReason?: string, message?: string) {
+  function enter(phase: Phase, eventReason?: string, message?: string): void {
     const previous = state.phase;
     state.phase = phase;
     if (phase !== 'Paused') delete state.pausedBy;
     if (phase === previous) return;
     log.info('Phase changed', { ...logFields(), from: previous, to: phase });
-    if (eventReason && message) await event('Normal', eventReason, message);
+    if (eventReason && message) event('Normal', eventReason, message);
   }
 
   // ---- the tutorial's Reconcile: get → owner → paused → delete or normal ------------------------
@@ -155,7 +174,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       return done;
     }
     if (dockerCluster.managedBy !== undefined) {
-      await enter('ExternallyManaged');
+      enter('ExternallyManaged');
       return waitForChange;
     }
 
@@ -167,7 +186,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       : null;
     if (!cluster) {
       if (dockerCluster.deleting) return await reconcileDelete();
-      await enter('WaitingForOwner');
+      enter('WaitingForOwner');
       log.info('Waiting for the Cluster controller to set the owner reference', logFields());
       return waitForChange;
     }
@@ -185,7 +204,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
         conditions: [{ type: conditionTypes.paused, status: 'True', reason: 'Paused', message: pausedBy }],
       });
       state.pausedBy = pausedBy;
-      await enter('Paused', 'Paused', `Reconciliation paused: ${pausedBy}`);
+      enter('Paused', 'Paused', `Reconciliation paused: ${pausedBy}`);
       return waitForChange;
     }
 
@@ -194,10 +213,10 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   async function reconcileNormal(dockerCluster: DockerClusterView, cluster: ClusterView): Promise<Outcome> {
     if (!dockerCluster.hasFinalizer) {
-      await kube.addFinalizer(`Add finalizer ${finalizer}`, ref);
-      await event('Normal', 'FinalizerAdded', `Added finalizer ${finalizer}`);
+      wrote((await kube.addFinalizer(`Add finalizer ${finalizer}`, ref)).resourceVersion);
+      event('Normal', 'FinalizerAdded', `Added finalizer ${finalizer}`);
     }
-    if (state.phase !== 'Ready') await enter('Provisioning');
+    if (state.phase !== 'Ready') enter('Provisioning');
 
     const port = dockerCluster.spec.controlPlaneEndpoint?.port ?? defaultEndpointPort;
     await docker.ensureNetwork('Ensure Docker network');
@@ -209,17 +228,20 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       ...(dockerCluster.spec.loadbalancerImage && { image: dockerCluster.spec.loadbalancerImage }),
     });
     if (loadBalancer.created) {
-      await event(
+      event(
         'Normal',
         'LoadBalancerCreated',
         `Created load balancer container ${loadBalancer.containerId.slice(0, 12)}`,
       );
     }
-    await docker.configureLoadBalancer('Write HAProxy config and reload', {
-      dockerCluster: ref,
-      port,
-      ipFamily: cluster.ipFamily,
-    });
+    // A container created just now got its config before it started; an existing one may have drifted.
+    if (!loadBalancer.created) {
+      await docker.configureLoadBalancer('Write HAProxy config and reload', {
+        dockerCluster: ref,
+        port,
+        ipFamily: cluster.ipFamily,
+      });
+    }
     const address = await docker.getLoadBalancerAddress('Get load balancer IP', {
       dockerCluster: ref,
       ipFamily: cluster.ipFamily,
@@ -232,7 +254,9 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     let generation = dockerCluster.generation;
     if (controlPlaneEndpoint?.host !== endpoint.host || controlPlaneEndpoint?.port !== port) {
       const summary = `Set spec.controlPlaneEndpoint ${endpoint.host}:${port}`;
-      ({ generation } = await kube.setControlPlaneEndpoint(summary, ref, { host: address.ip, port }));
+      const written = await kube.setControlPlaneEndpoint(summary, ref, { host: address.ip, port });
+      wrote(written.resourceVersion);
+      generation = written.generation;
     }
     state.endpoint = endpoint;
 
@@ -251,7 +275,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
         notPaused,
       ],
     });
-    await enter('Ready', 'Ready', `Infrastructure ready: control-plane endpoint ${endpoint.host}:${port}`);
+    enter('Ready', 'Ready', `Infrastructure ready: control-plane endpoint ${endpoint.host}:${port}`);
     return waitForChange;
   }
 
@@ -260,7 +284,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     await kube.updateStatus('Set Deleting conditions', ref, {
       conditions: [available('False', 'Deleting', message), ready('False', 'Deleting', message), notPaused],
     });
-    await enter('Deleting', 'Deleting', message);
+    enter('Deleting', 'Deleting', message);
     await docker.deleteLoadBalancer('Delete load balancer container', ref);
     await kube.removeFinalizer(`Remove finalizer ${finalizer}`, ref);
     state.phase = 'Deleted';
@@ -276,23 +300,18 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     state.phase = 'Failing';
     const requeueAfter = failureBackoffMs(failures);
     log.warn('Reconcile failed', { ...logFields(), error: message, retryInMs: requeueAfter });
-    // Each report stands alone: a status the provider may not write must not silence the Event.
-    const report = async (what: string, write: () => Promise<void>) => {
-      try {
-        await write();
-      } catch (reportError) {
-        log.warn(`Could not report the failure (${what})`, {
-          ...logFields(),
-          error: describeFailure(reportError),
-        });
-      }
-    };
-    await report('status', () =>
-      kube.updateStatus('Report failure', ref, {
+    // The Event is recorded on its own, so a status the provider may not write does not silence it.
+    if (firstTime) event('Warning', 'ReconcileFailed', message);
+    try {
+      await kube.updateStatus('Report failure', ref, {
         conditions: [available('False', 'NotAvailable', message), ready('False', 'NotAvailable', message)],
-      }),
-    );
-    if (firstTime) await report('event', () => event('Warning', 'ReconcileFailed', message));
+      });
+    } catch (reportError) {
+      log.warn('Could not report the failure in status', {
+        ...logFields(),
+        error: describeFailure(reportError),
+      });
+    }
     return { done: false, requeueAfter };
   }
 
@@ -307,6 +326,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       if (!(error instanceof ActivityFailure)) throw error;
       outcome = await reportFailure(error);
     }
+    await eventsRecorded();
     state.reconciles += 1;
     metrics.reconciled(state.lastError ? 'failed' : state.phase);
     state.lastReconcileTime = new Date().toISOString();

@@ -141,7 +141,7 @@ describe('reconcile workflow', () => {
     );
   });
 
-  it('provisions: finalizer, network, container, config, IP, endpoint, ready — in that order', async () => {
+  it('provisions: finalizer, network, container (configured before it starts), IP, endpoint, ready — in that order', async () => {
     await scenario(
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
       {},
@@ -154,7 +154,6 @@ describe('reconcile workflow', () => {
           'addFinalizer',
           'ensureNetwork',
           'createLoadBalancer',
-          'configureLoadBalancer',
           'getLoadBalancerAddress',
           'setControlPlaneEndpoint',
           'updateStatus',
@@ -171,6 +170,29 @@ describe('reconcile workflow', () => {
           ['FinalizerAdded', 'LoadBalancerCreated', 'Ready'],
         );
         assert.match(stubs.events()[0]?.message ?? '', new RegExp(finalizer));
+      },
+    );
+  });
+
+  it("ignores the watcher's echo of its own writes, and acts on anyone else's", async () => {
+    await scenario(
+      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
+      {},
+      async ({ handle, stubs, until }) => {
+        const ready = await until('Ready', (s) => s.phase === 'Ready');
+        const [ownWrite] = stubs.writtenResourceVersions;
+        assert.ok(ownWrite, 'the finalizer write returned a resourceVersion');
+        await handle.signal(changedSignal, { resourceVersion: ownWrite });
+        await handle.signal(changedSignal, { resourceVersion: 'written-by-someone-else' });
+        const after = await until('one more reconcile', (s) => s.reconciles === ready.reconciles + 1);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        assert.equal(
+          (await handle.query(stateQuery)).reconciles,
+          after.reconciles,
+          'the echo caused no reconcile',
+        );
+        // A reconcile of an existing container checks its config, which may have drifted.
+        assert.equal(stubs.count('configureLoadBalancer'), 1);
       },
     );
   });

@@ -38,6 +38,13 @@ export function ownerCluster(overrides: Partial<ClusterView> = {}): ClusterView 
  */
 export function stubActivities(world: StubWorld, failures: Partial<Record<keyof Activities, Error[]>> = {}) {
   const calls: Call[] = [];
+  /** The resourceVersions the stub's writes returned, in order. */
+  const writtenResourceVersions: string[] = [];
+  const written = () => {
+    const resourceVersion = `rv-${calls.length}`;
+    writtenResourceVersions.push(resourceVersion);
+    return resourceVersion;
+  };
   function record(name: keyof Activities, args: unknown[]) {
     calls.push({ name, args });
     const error = failures[name]?.shift();
@@ -55,6 +62,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     async addFinalizer(...args) {
       record('addFinalizer', args);
       if (world.dockerCluster) world.dockerCluster.hasFinalizer = true;
+      return { resourceVersion: written() };
     },
     async removeFinalizer(...args) {
       record('removeFinalizer', args);
@@ -62,7 +70,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     },
     async setControlPlaneEndpoint(...args) {
       record('setControlPlaneEndpoint', args);
-      if (!world.dockerCluster) return { generation: 0 };
+      if (!world.dockerCluster) return { generation: 0, resourceVersion: written() };
       const current = world.dockerCluster.spec.controlPlaneEndpoint;
       const ours = !current?.host || world.dockerCluster.endpointFromLoadBalancer;
       world.dockerCluster.spec.controlPlaneEndpoint = {
@@ -71,7 +79,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
       };
       world.dockerCluster.endpointFromLoadBalancer = ours;
       world.dockerCluster.generation += 1;
-      return { generation: world.dockerCluster.generation };
+      return { generation: world.dockerCluster.generation, resourceVersion: written() };
     },
     async updateStatus(...args) {
       record('updateStatus', args);
@@ -107,6 +115,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
   return {
     activities,
     calls,
+    writtenResourceVersions,
     names: () => calls.map((call) => call.name),
     count: (name: keyof Activities) => calls.filter((call) => call.name === name).length,
     statusUpdates: () =>
