@@ -190,7 +190,10 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       }
       if (owned?.State !== 'running') {
         const container = docker.getContainer(containerId);
-        await writeConfigIfChanged(container, haproxyConfig(spec));
+        // A new container holds the image's initial config: write ours without reading first (archive
+        // reads are costly when many containers start at once). An existing one is checked first.
+        if (owned) await writeConfigIfChanged(container, haproxyConfig(spec));
+        else await writeContainerFile(container, configPath, haproxyConfig(spec));
         try {
           await container.start();
         } catch (error) {
