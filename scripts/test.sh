@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (npm test): lint, typecheck, then unit, integration, end-to-end and reliability
-# tests on the real local stack (the reliability ones last: they restart parts of it), which it brings up when it is not up and takes down again when it brought it up.
+# tests on the real local stack (the reliability ones last: they restart parts of it). The stack is brought
+# up when it is not up, and taken down again at the end when this script brought it up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

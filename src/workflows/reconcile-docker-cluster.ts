@@ -123,9 +123,15 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     ownWrites.push(resourceVersion);
     if (ownWrites.length > 16) ownWrites.shift();
   };
+  /**
+   * resourceVersions the watcher saw since the reconcile began. They are judged when the reconcile ends,
+   * since the echo of a write can arrive before the write's own result does.
+   */
+  const seen: string[] = [];
+  const changedSinceReconcile = () => changed || seen.some((version) => !ownWrites.includes(version));
   setHandler(changedSignal, (change) => {
-    if (change?.resourceVersion && ownWrites.includes(change.resourceVersion)) return;
-    changed = true;
+    if (change?.resourceVersion) seen.push(change.resourceVersion);
+    else changed = true;
   });
   setHandler(pauseSignal, (reason) => {
     operatorPause = reason ? `paused by an operator: ${reason}` : 'paused by an operator';
@@ -317,6 +323,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   for (;;) {
     changed = false;
+    seen.length = 0;
     let outcome: Outcome;
     try {
       outcome = await reconcile();
@@ -332,7 +339,10 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     state.lastReconcileTime = new Date().toISOString();
     if (outcome.done) return state;
 
-    await condition(() => changed, outcome.requeueAfter ?? input.resyncInterval ?? defaultResyncInterval);
+    await condition(
+      changedSinceReconcile,
+      outcome.requeueAfter ?? input.resyncInterval ?? defaultResyncInterval,
+    );
 
     const info = workflowInfo();
     if (
