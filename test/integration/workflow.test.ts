@@ -179,7 +179,10 @@ describe('reconcile workflow', () => {
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
       {},
       async ({ handle, stubs, until }) => {
-        const ready = await until('Ready', (s) => s.phase === 'Ready');
+        const ready = await until(
+          'the first reconcile done',
+          (s) => s.phase === 'Ready' && s.reconciles === 1,
+        );
         const [ownWrite] = stubs.writtenResourceVersions;
         assert.ok(ownWrite, 'the finalizer write returned a resourceVersion');
         await handle.signal(changedSignal, { resourceVersion: ownWrite });
@@ -349,6 +352,13 @@ describe('reconcile workflow', () => {
       async ({ stubs, until }) => {
         const state = await until('Failing', (s) => s.phase === 'Failing');
         assert.equal(state.lastError, message);
+        // The Event and the status are written side by side: wait for both.
+        await eventually('the failure in status and a Warning event', async () =>
+          stubs.statusUpdates().at(-1)?.conditions[0]?.status === 'False' &&
+          stubs.events().some((event) => event.type === 'Warning')
+            ? true
+            : undefined,
+        );
         const reported = stubs.statusUpdates().at(-1)?.conditions;
         assert.deepEqual(
           reported?.map((c) => `${c.type}=${c.status}`),
