@@ -61,12 +61,8 @@ describe('src/main.ts, run as a process', () => {
   after(async () => {
     if (provider.child.exitCode === null) provider.child.kill('SIGKILL');
     await identity.remove();
-    const engine = docker();
-    const label = `dockercluster.infrastructure.cluster.x-k8s.io/namespace=${namespace}`;
-    for (const info of await engine.listContainers({ all: true, filters: { label: [label] } })) {
-      await engine.getContainer(info.Id).remove({ force: true, v: true });
-    }
-    await engine
+    await objects.removeContainers();
+    await docker()
       .getNetwork(network)
       .remove()
       .catch(() => undefined);

@@ -210,7 +210,7 @@ describe('faults', () => {
     const [first] = await objects.containersOf(uid);
     await engine.getContainer(first?.Id as string).stop({ t: 0 });
     const stopped = Date.now();
-    await check(`${name} restarted`, { live: [name] }, resyncSeconds * 4_000);
+    await check(`${name} restarted`, { live: [name] }, 60_000);
     const restartTime = seconds(stopped);
 
     const [second] = await objects.containersOf(uid);
@@ -225,7 +225,7 @@ describe('faults', () => {
     await squatter.start();
     const removed = Date.now();
     try {
-      await check(`${name} recreated`, { live: [name] }, resyncSeconds * 4_000);
+      await check(`${name} recreated`, { live: [name] }, 60_000);
       const newIp = (await objects.read(name))?.spec?.controlPlaneEndpoint?.host;
       assert.notEqual(newIp, oldIp, 'the endpoint followed the new address');
       record({

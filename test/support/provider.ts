@@ -11,6 +11,7 @@ import { logger } from '../../src/logger.js';
 import { Signaller } from '../../src/watcher/signaller.js';
 import { startWatcher, type Watcher } from '../../src/watcher/watcher.js';
 import { createWorker } from '../../src/worker.js';
+import { TestObjects } from './objects.js';
 import {
   docker,
   kubeConfig,
@@ -102,12 +103,8 @@ export async function startProvider(options: {
       await workerRun;
       await connection.close();
       await identity.remove();
-      const engine = docker();
-      const label = `dockercluster.infrastructure.cluster.x-k8s.io/namespace=${options.namespace}`;
-      for (const info of await engine.listContainers({ all: true, filters: { label: [label] } })) {
-        await engine.getContainer(info.Id).remove({ force: true, v: true });
-      }
-      await engine
+      await new TestObjects(options.namespace).removeContainers();
+      await docker()
         .getNetwork(network)
         .remove()
         .catch(() => undefined);
