@@ -21,7 +21,7 @@ eval "$(bash scripts/stack.sh env)"
 shopt -s nullglob
 mkdir -p test-results
 rm -f test-results/reliability.jsonl
-node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
+node --import tsx --test --test-concurrency=1 --test-timeout=900000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=junit --test-reporter-destination=test-results/junit.xml \
   test/unit/*.test.ts test/integration/*.test.ts test/e2e/*.test.ts test/reliability/*.test.ts
