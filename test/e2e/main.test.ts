@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { TestObjects } from '../support/objects.js';
 import { leastPrivilegeIdentity } from '../support/provider.js';
-import { docker, eventually, repoRoot, uniqueName } from '../support/stack.js';
+import { eventually, removeNetwork, repoRoot, uniqueName } from '../support/stack.js';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -62,10 +62,7 @@ describe('src/main.ts, run as a process', () => {
     if (provider.child.exitCode === null) provider.child.kill('SIGKILL');
     await identity.remove();
     await objects.removeContainers();
-    await docker()
-      .getNetwork(network)
-      .remove()
-      .catch(() => undefined);
+    await removeNetwork(network);
   });
 
   it('serves health, readiness (after electing itself leader) and metrics', async () => {

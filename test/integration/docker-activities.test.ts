@@ -18,7 +18,7 @@ import {
   ownerUidLabel,
 } from '../../src/activities/load-balancer.js';
 import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
-import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
+import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
 
 const engine = new Docker();
 const image = stackEnv('CAPDT_LB_IMAGE');
@@ -90,7 +90,7 @@ after(async () => {
     if (await inspectOrNothing(name)) await engine.getContainer(name).remove({ force: true, v: true });
   }
   try {
-    await engine.getNetwork(network).remove();
+    await removeNetwork(network);
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
   }

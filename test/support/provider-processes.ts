@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { leastPrivilegeIdentity } from './provider.js';
-import { docker, eventually, repoRoot, stackEnv, uniqueName } from './stack.js';
+import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName } from './stack.js';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -132,9 +132,6 @@ export class ProviderProcesses {
     await this.watcher?.kill('SIGTERM');
     await this.connection?.close();
     await this.identity?.remove();
-    await docker()
-      .getNetwork(this.network)
-      .remove()
-      .catch(() => undefined);
+    await removeNetwork(this.network);
   }
 }

@@ -13,10 +13,10 @@ import { startWatcher, type Watcher } from '../../src/watcher/watcher.js';
 import { createWorker } from '../../src/worker.js';
 import { TestObjects } from './objects.js';
 import {
-  docker,
   kubeConfig,
   kubeConfigPathFor,
   quietTemporalRuntime,
+  removeNetwork,
   stackEnv,
   uniqueName,
 } from './stack.js';
@@ -104,10 +104,7 @@ export async function startProvider(options: {
       await connection.close();
       await identity.remove();
       await new TestObjects(options.namespace).removeContainers();
-      await docker()
-        .getNetwork(network)
-        .remove()
-        .catch(() => undefined);
+      await removeNetwork(network);
     },
   };
 }

@@ -77,3 +77,16 @@ export function quietTemporalRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   runtimeInstalled = true;
 }
+
+/** Removes every Docker network of this exact name (duplicates included), so tests leak no address pool. */
+export async function removeNetwork(name: string): Promise<void> {
+  const engine = docker();
+  for (const network of (await engine.listNetworks({ filters: { name: [name] } })).filter(
+    (n) => n.Name === name,
+  )) {
+    await engine
+      .getNetwork(network.Id)
+      .remove()
+      .catch(() => undefined);
+  }
+}
