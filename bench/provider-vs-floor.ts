@@ -137,13 +137,14 @@ async function main(): Promise<number> {
       image,
       sizes: [],
     };
-    for (const n of args.sizes) {
+    for (const [index, n] of args.sizes.entries()) {
       if (interrupted) break;
+      const repeat = args.sizes.slice(0, index).filter((earlier) => earlier === n).length + 1;
       const size: SizeResult = { n, errors: [] };
       result.sizes.push(size);
       log(`N=${n}: floor`);
       try {
-        size.floor = await runFloor(context, n);
+        size.floor = await runFloor(context, n, repeat);
         log(
           `N=${n}: floor all done in ${size.floor.latency.allMs} ms (p50 ${size.floor.latency.perObject.p50} ms)`,
         );
@@ -154,7 +155,7 @@ async function main(): Promise<number> {
       if (interrupted) break;
       log(`N=${n}: provider`);
       try {
-        size.provider = await runProvider(context, n);
+        size.provider = await runProvider(context, n, repeat);
         log(
           `N=${n}: provider all ready in ${size.provider.create.allMs} ms (p50 ${size.provider.create.perObject.p50} ms)`,
         );

@@ -289,9 +289,14 @@ temporal_up() {
   if ! pid_alive temporal; then
     port=$(pick_port temporal)
     mapfile -t attributes < <(search_attribute_flags)
+    # A write-ahead log synced at checkpoints survives a crash of the server (not of the machine) and
+    # spares every history write a disk flush; eager dispatch hands a workflow's next activity to the
+    # worker that scheduled it, in the reply to its workflow task.
     start_process temporal "$binary" server start-dev --ip 127.0.0.1 --port "$port" \
       --ui-port "$(pick_port temporal-ui)" --http-port "$(pick_port temporal-http)" \
       --metrics-port "$(pick_port temporal-metrics)" --db-filename "$STATE/temporal.db" \
+      --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+      --dynamic-config-value system.enableActivityEagerExecution=true \
       --ui-disable-news-fetch --log-level warn "${attributes[@]}"
   fi
   wait_for "Temporal" 60 "$binary" operator cluster health --address "127.0.0.1:$(port_of temporal)"

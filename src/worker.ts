@@ -17,10 +17,14 @@ export const workflowsPath = fileURLToPath(import.meta.resolve('./workflows/inde
 /** Often enough for the workflow's heartbeat timeout (10 s); the SDK throttles what it sends. */
 const heartbeatEveryMs = 2_000;
 
-/** Heartbeats while an activity runs, so that a worker that died is noticed within the heartbeat timeout. */
+/**
+ * Heartbeats while an activity runs, so that a worker that died is noticed within the heartbeat timeout.
+ * Local activities have no heartbeats: the workflow task they run in times out instead.
+ */
 function heartbeatWhileRunning(context: Context): ActivityInboundCallsInterceptor {
   return {
     async execute(input, next) {
+      if (context.info.isLocal) return await next(input);
       const timer = setInterval(() => context.heartbeat(), heartbeatEveryMs);
       try {
         return await next(input);

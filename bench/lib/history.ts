@@ -2,11 +2,12 @@
 // where the DockerCluster was marked ready, how many until it went quiet, and where the time went (workflow
 // task and activity queueing and running, from the events' own timestamps).
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { type HistoryEvent, localActivityOf, summaryOf } from '../../src/observability/history.js';
 import { round } from './stats.js';
 
-export type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+export type { HistoryEvent };
+
 const { EventType } = proto.temporal.api.enums.v1;
 type LongLike = { toNumber(): number } | number | string | null | undefined;
 
@@ -24,20 +25,11 @@ export function timeOf(event: HistoryEvent): number {
   return num(time?.seconds as LongLike) * 1000 + (time?.nanos ?? 0) / 1e6;
 }
 
-function summaryOf(event: HistoryEvent): string | undefined {
-  const payload = event.userMetadata?.summary;
-  if (!payload) return undefined;
-  try {
-    const value = defaultPayloadConverter.fromPayload(payload as Payload);
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface ActivityStep {
   type: string;
   summary: string;
+  /** Local activities run inside a workflow task: no queue, and their run time is that task's. */
+  local: boolean;
   queueMs: number;
   runMs: number;
   attempts: number;
@@ -58,6 +50,7 @@ export interface CriticalPath {
 
 export interface HistoryFacts {
   events: number;
+  /** Activities and local activities. */
   activities: number;
   /** Passes of the reconcile loop: each starts with "Get DockerCluster". */
   reconciles: number;
@@ -68,7 +61,7 @@ export interface HistoryFacts {
   startedAt: number;
   /** Timer fired → next timer started: how long each resync's reconcile took. */
   resyncMs: number[];
-  /** The completion of the first "Mark ready" activity. */
+  /** The completion of the first "Mark ready" call. */
   readyAt?: number;
   eventsToReady?: number;
   activitiesToReady?: number;
@@ -110,6 +103,11 @@ export function analyze(events: HistoryEvent[], from = 0): HistoryFacts {
   };
   let readyScheduledId: number | undefined;
   let timerFiredAt: number | undefined;
+  const markReady = (at: number, id: number) => {
+    facts.readyAt = at;
+    facts.eventsToReady = id - from;
+    facts.activitiesToReady = facts.activities;
+  };
 
   for (const event of range) {
     const id = num(event.eventId as LongLike);
@@ -151,6 +149,20 @@ export function analyze(events: HistoryEvent[], from = 0): HistoryFacts {
         }
         break;
       }
+      case EventType.EVENT_TYPE_MARKER_RECORDED: {
+        const call = localActivityOf(event);
+        if (!call) break;
+        facts.activities += 1;
+        if (call.activityType === 'getDockerCluster') facts.reconciles += 1;
+        facts.failedActivityAttempts += call.attempt - 1;
+        const summary = summaryOf(event) ?? call.activityType;
+        if (beforeReady) {
+          const step = { type: call.activityType, summary, local: true, queueMs: 0, runMs: 0 };
+          path.activities.push({ ...step, attempts: call.attempt });
+        }
+        if (summary === markReadySummary && !call.failure && beforeReady) markReady(at, id);
+        break;
+      }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
         facts.activities += 1;
         const type = event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
@@ -185,6 +197,7 @@ export function analyze(events: HistoryEvent[], from = 0): HistoryFacts {
           path.activities.push({
             type: activity.type,
             summary: activity.summary,
+            local: false,
             queueMs: round(startedAt - scheduledAt, 1),
             runMs: round(at - startedAt, 1),
             attempts: started?.attempt ?? 1,
@@ -195,9 +208,7 @@ export function analyze(events: HistoryEvent[], from = 0): HistoryFacts {
           event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED &&
           facts.readyAt === undefined
         ) {
-          facts.readyAt = at;
-          facts.eventsToReady = id - from;
-          facts.activitiesToReady = facts.activities;
+          markReady(at, id);
         }
         break;
       }

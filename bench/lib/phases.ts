@@ -75,6 +75,8 @@ function usageOf(meter: UsageMeter, measurement: ReturnType<UsageMeter['begin']>
   return { wallSeconds: round((Date.now() - since) / 1000, 2), processes: meter.end(measurement) };
 }
 
+const sizeLabel = (n: number, repeat: number) => (repeat > 1 ? `n${n}-${repeat}` : `n${n}`);
+
 async function createNamespace(context: Context, kind: string) {
   const namespace = `bench-${context.runId}-${kind}`;
   await context.bench.createNamespace(namespace);
@@ -87,9 +89,10 @@ async function createNamespace(context: Context, kind: string) {
 
 // ---- the floor ------------------------------------------------------------------------------------
 
-export async function runFloor(context: Context, n: number): Promise<FloorResult> {
+/** `repeat` tells repeated sizes apart (1 for the first run of a size). */
+export async function runFloor(context: Context, n: number, repeat = 1): Promise<FloorResult> {
   const { bench, metrics } = context;
-  const { namespace, remove } = await createNamespace(context, `floor-n${n}`);
+  const { namespace, remove } = await createNamespace(context, `floor-${sizeLabel(n, repeat)}`);
   try {
     const objects = await Promise.all(
       Array.from({ length: n }, (_, i) => bench.createDockerCluster(namespace, `floor-${i}`)),
@@ -304,7 +307,7 @@ function whereTimeGoes(
   const byActivity: Record<string, ActivityCost> = {};
   for (const path of paths) {
     for (const step of path?.activities ?? []) {
-      const cost = byActivity[step.type] ?? { callsPerCreate: 0, queueMs: 0, runMs: 0 };
+      const cost = byActivity[step.type] ?? { local: step.local, callsPerCreate: 0, queueMs: 0, runMs: 0 };
       byActivity[step.type] = cost;
       cost.callsPerCreate += 1 / n;
       cost.queueMs += step.queueMs / n;
@@ -365,19 +368,50 @@ async function applyPairs(
   );
 }
 
-export async function runProvider(context: Context, n: number): Promise<ProviderResult> {
+/**
+ * Creates and deletes one DockerCluster before measuring, so that the sizes measure a running provider, as
+ * users meet it, rather than its first call (a new worker's first workflow builds its sandbox and opens its
+ * connections). Returns that first create's time to ready, which the report shows on its own.
+ */
+async function warmUp(context: Context, namespace: string): Promise<number> {
+  const { bench, temporal, phaseTimeoutMs } = context;
+  let readyAt: number | undefined;
+  let goneAt: number | undefined;
+  const watch = await bench.watchDockerClusters(namespace, ({ type, object, at }) => {
+    if (type === 'DELETED') goneAt = at;
+    else if (object.status?.ready) readyAt ??= at;
+  });
+  try {
+    const [created] = await applyPairs(bench, namespace, 1, 'warm-up');
+    if (!created) throw new Error('the warm-up DockerCluster was not created');
+    const ready = await until('the warm-up DockerCluster to be ready', () => readyAt, phaseTimeoutMs, 20);
+    await bench.deleteDockerCluster(namespace, created.name);
+    await until('the warm-up DockerCluster to be gone', () => goneAt, phaseTimeoutMs, 20);
+    if (!(await waitCompleted(temporal, [workflowIdOf(refOf(created.object))], phaseTimeoutMs))) {
+      throw new Error('the warm-up workflow did not complete after its DockerCluster was deleted');
+    }
+    return ready - created.returnedAt;
+  } finally {
+    watch.stop();
+  }
+}
+
+export async function runProvider(context: Context, n: number, repeat = 1): Promise<ProviderResult> {
   const { bench, metrics, temporal, phaseTimeoutMs } = context;
-  const { namespace, remove } = await createNamespace(context, `provider-n${n}`);
-  const taskQueue = `capdt-bench-${context.runId}-n${n}`;
+  const label = sizeLabel(n, repeat);
+  const { namespace, remove } = await createNamespace(context, `provider-${label}`);
+  const taskQueue = `capdt-bench-${context.runId}-${label}`;
   let children: Children | undefined;
   try {
-    children = await startChildren(context, namespace, taskQueue, `provider-n${n}`, {
+    children = await startChildren(context, namespace, taskQueue, `provider-${label}`, {
       resyncSeconds: defaultResyncSeconds,
     });
     const { meter } = children;
     log(
       `N=${n}: worker ready in ${children.startupMs.worker} ms, watcher in ${children.startupMs.watcher} ms`,
     );
+    const firstCreateMs = await warmUp(context, namespace);
+    log(`N=${n}: warm-up DockerCluster ready ${firstCreateMs} ms after its creation, deleted again`);
 
     const readySeen = new Map<string, number>();
     const goneSeen = new Map<string, number>();
@@ -461,6 +495,7 @@ export async function runProvider(context: Context, n: number): Promise<Provider
         namespace,
         taskQueue,
         startupMs: children.startupMs,
+        firstCreateMs,
         create: latencyOf(createLatencies, readyAll - t0),
         createFromSent: rounded(
           created.map((o) => (readySeen.get(o.name) as number) - o.sentAt),

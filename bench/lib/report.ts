@@ -50,6 +50,7 @@ export function renderTables(result: BenchResult): string {
         'provider all ready',
         'ratio all ready',
         'ratio p50',
+        'provider: first create after its start (warm-up, not counted)',
       ],
       sizes.map((size) => {
         const floor = size.floor?.latency;
@@ -66,6 +67,7 @@ export function renderTables(result: BenchResult): string {
           num(create?.allMs),
           size.ratio ? `${num(size.ratio.allReady, 1)}×` : dash,
           size.ratio ? `${num(size.ratio.p50, 1)}×` : dash,
+          num(size.provider?.firstCreateMs),
         ];
       }),
     ),
@@ -182,7 +184,7 @@ export function renderTables(result: BenchResult): string {
           'workflow: started → "Mark ready" done',
           'workflow tasks',
           'WT queue',
-          'WT run',
+          'WT run (local activities included)',
           'activity queue',
           'activity run',
           'other',
@@ -208,7 +210,7 @@ export function renderTables(result: BenchResult): string {
     const shown = largest === smallest ? [largest] : [smallest, largest];
     const types = [...new Set(shown.flatMap((size) => Object.keys(size.provider.where.byActivity)))];
     sections.push(
-      `#### Activities up to Ready, per create (queue = scheduled → started, run = started → completed; ms)`,
+      `#### Activities up to Ready, per create (queue = scheduled → started, run = started → completed; ms; a local activity runs inside a workflow task)`,
       table(
         [
           'activity',
@@ -218,6 +220,7 @@ export function renderTables(result: BenchResult): string {
           type,
           ...shown.flatMap((size) => {
             const cost = size.provider.where.byActivity[type];
+            if (cost?.local) return [num(cost.callsPerCreate, 2), 'local', 'local'];
             return [num(cost?.callsPerCreate, 2), num(cost?.queueMs), num(cost?.runMs)];
           }),
         ]),

@@ -51,6 +51,8 @@ export interface FloorResult {
 }
 
 export interface ActivityCost {
+  /** A local activity: it runs inside a workflow task, so it has no queue or run time of its own. */
+  local: boolean;
   callsPerCreate: number;
   queueMs: number;
   runMs: number;
@@ -77,6 +79,8 @@ export interface ProviderResult {
   namespace: string;
   taskQueue: string;
   startupMs: { worker: number; watcher: number };
+  /** The warm-up: the first DockerCluster after the provider started, created alone and not counted. */
+  firstCreateMs: number;
   /** Each DockerCluster's create request returned → the watch saw status.ready=true. */
   create: Latency;
   /** The same from the create request being sent. */

@@ -1,5 +1,5 @@
-// Docker activities: each does one thing to the load-balancer container, finds it by our ownership label,
-// and is safe to run again after a crash at any line.
+// Docker activities: each does one thing to the load-balancer container, finds it by our ownership label
+// (or by the id createLoadBalancer returned), and is safe to run again after a crash at any line.
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import { readContainerFile, writeContainerFile } from './container-files.js';
@@ -12,7 +12,13 @@ import {
   ownerUidLabel,
   statsPort,
 } from './load-balancer.js';
-import type { DockerClusterRef, IpFamily, LoadBalancerAddress, LoadBalancerSpec } from './types.js';
+import type {
+  CreatedLoadBalancer,
+  DockerClusterRef,
+  IpFamily,
+  LoadBalancerAddress,
+  LoadBalancerSpec,
+} from './types.js';
 
 export interface DockerSettings {
   /** The image used when a DockerCluster sets no spec.loadbalancerImage. */
@@ -155,15 +161,17 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     }
   }
 
-  async function ownedOrFail(ref: DockerClusterRef): Promise<Docker.ContainerInfo> {
-    const owned = await findOwned(ref);
-    if (!owned) {
+  /** The container createLoadBalancer returned, inspected; gone since then is retryable (it is re-created). */
+  async function inspectCreated(lb: CreatedLoadBalancer): Promise<Docker.ContainerInspectInfo> {
+    try {
+      return await docker.getContainer(lb.containerId).inspect();
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
       throw ApplicationFailure.retryable(
-        `the load balancer of DockerCluster ${ref.namespace}/${ref.name} does not exist (yet)`,
+        `the load balancer of DockerCluster ${lb.dockerCluster.namespace}/${lb.dockerCluster.name} does not exist (yet)`,
         'LoadBalancerMissing',
       );
     }
-    return owned;
   }
 
   return {
@@ -204,24 +212,20 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     },
 
     /** Writes the HAProxy config when it differs, reads it back and reloads HAProxy with SIGHUP. */
-    async configureLoadBalancer(input: {
-      dockerCluster: DockerClusterRef;
-      port: number;
-      ipFamily: IpFamily;
-    }): Promise<{ reloaded: boolean }> {
-      const container = docker.getContainer((await ownedOrFail(input.dockerCluster)).Id);
+    async configureLoadBalancer(
+      input: CreatedLoadBalancer & { port: number; ipFamily: IpFamily },
+    ): Promise<{ reloaded: boolean }> {
+      const container = docker.getContainer((await inspectCreated(input)).Id);
       if (!(await writeConfigIfChanged(container, haproxyConfig(input)))) return { reloaded: false };
       await container.kill({ signal: 'SIGHUP' });
       return { reloaded: true };
     },
 
     /** The load balancer's address on the provider's network. */
-    async getLoadBalancerAddress(input: {
-      dockerCluster: DockerClusterRef;
-      ipFamily: IpFamily;
-    }): Promise<LoadBalancerAddress> {
-      const owned = await ownedOrFail(input.dockerCluster);
-      const details = await docker.getContainer(owned.Id).inspect();
+    async getLoadBalancerAddress(
+      input: CreatedLoadBalancer & { ipFamily: IpFamily },
+    ): Promise<LoadBalancerAddress> {
+      const details = await inspectCreated(input);
       if (!details.State.Running) {
         // Waiting cannot help: the next reconcile starts it again (createLoadBalancer).
         throw ApplicationFailure.nonRetryable(
@@ -237,7 +241,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
           'NoAddress',
         );
       }
-      return { containerId: owned.Id, ip };
+      return { containerId: details.Id, ip };
     },
 
     /** Force-removes the load balancer with its volumes; a container that is already gone is success. */

@@ -69,6 +69,12 @@ export interface LoadBalancerSpec {
   ipFamily: IpFamily;
 }
 
+/** A load balancer that createLoadBalancer made or found: the later steps address it by its id. */
+export interface CreatedLoadBalancer {
+  dockerCluster: DockerClusterRef;
+  containerId: string;
+}
+
 export interface LoadBalancerAddress {
   containerId: string;
   ip: string;

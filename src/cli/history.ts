@@ -3,6 +3,7 @@
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { type HistoryEvent, localActivityOf, summaryOf } from '../observability/history.js';
 import { refOf, workflowIdOf } from '../watcher/changes.js';
 import type { Ref } from './args.js';
 import type { Context } from './context.js';
@@ -10,7 +11,6 @@ import { messageOf } from './errors.js';
 import { duration } from './format.js';
 import type { Temporal } from './temporal.js';
 
-type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 type PendingActivity = proto.temporal.api.workflow.v1.IPendingActivityInfo;
 type Failure = proto.temporal.api.failure.v1.IFailure | null | undefined;
 type Long = { toNumber(): number };
@@ -114,8 +114,7 @@ export function stepsOf(events: HistoryEvent[], pending: PendingActivity[]): Ste
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
         const a = event.activityTaskScheduledEventAttributes;
-        const summary = decode(event.userMetadata?.summary);
-        const what = typeof summary === 'string' ? summary : (a?.activityType?.name ?? 'activity');
+        const what = summaryOf(event) ?? a?.activityType?.name ?? 'activity';
         activities.set(number(event.eventId), {
           step: add(event, 'activity', what, 'scheduled'),
           scheduled: timeOf(event).getTime(),
@@ -181,9 +180,18 @@ export function stepsOf(events: HistoryEvent[], pending: PendingActivity[]): Ste
         if (timer) timer.outcome = event.timerFiredEventAttributes ? 'fired' : 'canceled (woken earlier)';
         break;
       }
-      case EventType.EVENT_TYPE_MARKER_RECORDED:
-        add(event, 'marker', `Marker ${event.markerRecordedEventAttributes?.markerName ?? '?'}`);
+      case EventType.EVENT_TYPE_MARKER_RECORDED: {
+        const call = localActivityOf(event);
+        if (!call) {
+          add(event, 'marker', `Marker ${event.markerRecordedEventAttributes?.markerName ?? '?'}`);
+          break;
+        }
+        // Recorded when the workflow task that ran it completed: its own duration is not in the history.
+        const attempts = call.attempt > 1 ? `, ${call.attempt} attempts` : '';
+        const result = call.failure ? `failed: ${failureMessage(call.failure)}` : 'completed';
+        add(event, 'activity', summaryOf(event) ?? call.activityType, `${result} (local${attempts})`);
         break;
+      }
       case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
         add(
           event,

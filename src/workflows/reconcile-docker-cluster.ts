@@ -10,8 +10,11 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  type LocalActivityOptions,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   proxySinks,
   setHandler,
   upsertSearchAttributes,
@@ -34,7 +37,7 @@ import {
   stateQuery,
 } from './definitions.js';
 
-// ---- activity classes: fast API calls and slower container work -----------------------------------
+// ---- how each step runs: short calls as local activities, container lifecycle as activities --------
 
 /** Errors that retrying the same call cannot fix; the loop reports them and retries slowly instead. */
 export const nonRetryableErrorTypes = [
@@ -47,11 +50,8 @@ export const nonRetryableErrorTypes = [
   'LoadBalancerNotRunning',
 ];
 
-// Heartbeats (sent by the worker while an activity runs) let a crashed worker's activity be retried
-// elsewhere within seconds instead of after its whole start-to-close timeout.
-const kubernetesOptions: ActivityOptions = {
+const kubernetesCall: LocalActivityOptions = {
   startToCloseTimeout: '20 seconds',
-  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '200 ms',
     backoffCoefficient: 2,
@@ -61,9 +61,8 @@ const kubernetesOptions: ActivityOptions = {
   },
 };
 
-const dockerOptions: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
+const dockerCall: LocalActivityOptions = {
+  startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -73,29 +72,47 @@ const dockerOptions: ActivityOptions = {
   },
 };
 
+// Heartbeats (sent by the worker while an activity runs) let a crashed worker's activity be retried
+// elsewhere within seconds instead of after its whole start-to-close timeout.
+const heartbeated: ActivityOptions = { heartbeatTimeout: '10 seconds' };
+
+/**
+ * Short API and Docker calls run as local activities: in the worker, inside the workflow task, without a
+ * round trip through the task queue; they are retried and recorded in history all the same (as markers,
+ * which the UI lists as local activities). Histories recorded before this change replay as they ran.
+ */
+const localCallsPatch = 'short-calls-as-local-activities';
+const kubernetesLocal = proxyLocalActivities<KubernetesActivities>(kubernetesCall);
+const kubernetesRemote = proxyActivities<KubernetesActivities>({ ...kubernetesCall, ...heartbeated });
+/** Creating and deleting a container can take seconds and must outlive a dead worker: full activities. */
+const dockerRemote = proxyActivities<DockerActivities>({
+  ...dockerCall,
+  startToCloseTimeout: '5 minutes',
+  ...heartbeated,
+});
+const dockerLocal = proxyLocalActivities<DockerActivities>(dockerCall);
+
 type Summarized<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
     ? (summary: string, ...args: A) => Promise<R>
     : never;
 };
+type WithOptions = { executeWithOptions(o: { summary: string }, a: unknown[]): Promise<unknown> };
 
-/** Activities whose every call carries a one-line summary, shown in the Temporal UI's history. */
-function summarized<T extends object>(options: ActivityOptions): Summarized<T> {
-  const activities = proxyActivities<T>(options) as Record<
-    string | symbol,
-    { executeWithOptions(o: ActivityOptions, a: unknown[]): Promise<unknown> }
-  >;
+/** Calls whose every use carries a one-line summary, shown in the Temporal UI's history. */
+function summarized<T extends object>(pick: () => T): Summarized<T> {
   return new Proxy({} as Summarized<T>, {
     get:
       (_, name) =>
       (summary: string, ...args: unknown[]) =>
-        activities[name]?.executeWithOptions({ ...options, summary }, args),
+        (pick() as Record<string | symbol, WithOptions>)[name]?.executeWithOptions({ summary }, args),
   });
 }
 
-const kube = summarized<KubernetesActivities>(kubernetesOptions);
+const kube = summarized(() => (patched(localCallsPatch) ? kubernetesLocal : kubernetesRemote));
+const dockerQuick = summarized(() => (patched(localCallsPatch) ? dockerLocal : dockerRemote));
+const docker = summarized(() => dockerRemote);
 const { metrics } = proxySinks<ReconcileSinks>();
-const docker = summarized<DockerActivities>(dockerOptions);
 
 const defaultResyncInterval = '5 minutes';
 /** Failed reconciles are retried after 5 s, doubling up to 10 minutes. */
@@ -225,7 +242,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     if (state.phase !== 'Ready') enter('Provisioning');
 
     const port = dockerCluster.spec.controlPlaneEndpoint?.port ?? defaultEndpointPort;
-    await docker.ensureNetwork('Ensure Docker network');
+    await dockerQuick.ensureNetwork('Ensure Docker network');
     const loadBalancer = await docker.createLoadBalancer('Create load balancer container', {
       dockerCluster: ref,
       clusterName: cluster.name,
@@ -242,14 +259,16 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     }
     // A container created just now got its config before it started; an existing one may have drifted.
     if (!loadBalancer.created) {
-      await docker.configureLoadBalancer('Write HAProxy config and reload', {
+      await dockerQuick.configureLoadBalancer('Write HAProxy config and reload', {
         dockerCluster: ref,
+        containerId: loadBalancer.containerId,
         port,
         ipFamily: cluster.ipFamily,
       });
     }
-    const address = await docker.getLoadBalancerAddress('Get load balancer IP', {
+    const address = await dockerQuick.getLoadBalancerAddress('Get load balancer IP', {
       dockerCluster: ref,
+      containerId: loadBalancer.containerId,
       ipFamily: cluster.ipFamily,
     });
     state.containerId = address.containerId;

@@ -186,7 +186,7 @@ describe('a load balancer through its life', () => {
   });
 
   it('configureLoadBalancer repairs a drifted config with a reload, and leaves a current one alone', async () => {
-    const input = { dockerCluster: ref, port: 6443, ipFamily: 'IPv4' as const };
+    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const };
     const container = engine.getContainer(containerId);
     // createLoadBalancer wrote the config before HAProxy started: nothing to do.
     assert.equal(await readContainerFile(container, configPath), haproxyConfig(input));
@@ -222,7 +222,11 @@ describe('a load balancer through its life', () => {
   });
 
   it('getLoadBalancerAddress returns the IPv4 address on the provider network', async () => {
-    const address = await activities.getLoadBalancerAddress({ dockerCluster: ref, ipFamily: 'IPv4' });
+    const address = await activities.getLoadBalancerAddress({
+      dockerCluster: ref,
+      containerId,
+      ipFamily: 'IPv4',
+    });
     const details = await engine.getContainer(containerId).inspect();
     const expected = details.NetworkSettings.Networks[network]?.IPAddress;
     assert.ok(expected, `the container has an address on ${network}`);
@@ -239,12 +243,12 @@ describe('a load balancer through its life', () => {
 
   it('configureLoadBalancer and getLoadBalancerAddress fail retryably once it is gone', async () => {
     const configure = await rejectsWithFailure(
-      activities.configureLoadBalancer({ dockerCluster: ref, port: 6443, ipFamily: 'IPv4' }),
+      activities.configureLoadBalancer({ dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' }),
       'LoadBalancerMissing',
     );
     assert.equal(configure.nonRetryable, false);
     const address = await rejectsWithFailure(
-      activities.getLoadBalancerAddress({ dockerCluster: ref, ipFamily: 'IPv4' }),
+      activities.getLoadBalancerAddress({ dockerCluster: ref, containerId, ipFamily: 'IPv4' }),
       'LoadBalancerMissing',
     );
     assert.equal(address.nonRetryable, false);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import Docker from 'dockerode';
+import { ConnectionReusingKubeConfig } from '../../src/clients.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,8 +19,9 @@ export function stackEnv(name: string): string {
   return value;
 }
 
+/** A client configured as the provider's own (connections reused), so tests and benchmarks compare like with like. */
 export function kubeConfig(path = stackEnv('KUBECONFIG')): k8s.KubeConfig {
-  const config = new k8s.KubeConfig();
+  const config = new ConnectionReusingKubeConfig();
   config.loadFromFile(path);
   return config;
 }
