@@ -47,7 +47,8 @@ function messageOf(error: unknown): string {
 const managedNetworkLabel = 'infrastructure.cluster.x-k8s.io/capd-temporal-network';
 
 export function createDockerActivities(docker: Docker, settings: DockerSettings) {
-  let networkCreation: Promise<void> = Promise.resolve();
+  /** The network check under way in this worker, which callers arriving meanwhile share. */
+  let networkCheck: Promise<void> | undefined;
 
   async function findOwned(ref: DockerClusterRef): Promise<Docker.ContainerInfo | undefined> {
     const found = await docker.listContainers({ all: true, filters: { label: [ownerFilter(ref)] } });
@@ -177,10 +178,13 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
   return {
     /** Creates the provider's Docker network unless it exists. */
     async ensureNetwork(): Promise<void> {
-      // One creation at a time in this worker: Docker's duplicate check is racy, and two networks with one
-      // name make every container that names it fail.
-      networkCreation = networkCreation.catch(() => undefined).then(ensureOneNetwork);
-      await networkCreation;
+      // One check (and creation) at a time in this worker: Docker's duplicate check is racy, and two
+      // networks with one name make every container that names it fail. Many DockerClusters created at once
+      // share one check instead of queueing one each.
+      networkCheck ??= ensureOneNetwork().finally(() => {
+        networkCheck = undefined;
+      });
+      await networkCheck;
     },
 
     /**

@@ -17,6 +17,7 @@ import {
   proxyLocalActivities,
   proxySinks,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -349,7 +350,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       failures = 0;
       delete state.lastError;
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      if (!isStepFailure(error)) throw error;
       outcome = await reportFailure(error);
     }
     await eventsRecorded();
@@ -393,6 +394,16 @@ const notPaused: ConditionUpdate = {
   reason: 'NotPaused',
   message: '',
 };
+
+/**
+ * A failed step: an activity's failure arrives wrapped in ActivityFailure, a local activity's as the failure
+ * itself (or a timeout). Anything else (a cancelled workflow, a bug) is not the world's fault and propagates.
+ */
+function isStepFailure(error: unknown): boolean {
+  return (
+    error instanceof ActivityFailure || error instanceof ApplicationFailure || error instanceof TimeoutFailure
+  );
+}
 
 function describeFailure(error: unknown): string {
   const cause = error instanceof ActivityFailure ? error.cause : error;

@@ -343,47 +343,51 @@ describe('reconcile workflow', () => {
     );
   });
 
-  it('surfaces a non-retryable failure as a condition and a Warning event, and does not spin', async () => {
-    const message = 'load-balancer image nope:1 is not on the Docker engine and cannot be pulled';
-    const failures = { createLoadBalancer: [ApplicationFailure.nonRetryable(message, 'ImageNotFound')] };
-    await scenario(
-      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
-      { failures },
-      async ({ stubs, until }) => {
-        const state = await until('Failing', (s) => s.phase === 'Failing');
-        assert.equal(state.lastError, message);
-        // The Event and the status are written side by side: wait for both.
-        await eventually('the failure in status and a Warning event', async () =>
-          stubs.statusUpdates().at(-1)?.conditions[0]?.status === 'False' &&
-          stubs.events().some((event) => event.type === 'Warning')
-            ? true
-            : undefined,
-        );
-        const reported = stubs.statusUpdates().at(-1)?.conditions;
-        assert.deepEqual(
-          reported?.map((c) => `${c.type}=${c.status}`),
-          ['LoadBalancerAvailable=False', 'Ready=False'],
-        );
-        assert.equal(reported?.[0]?.message, message);
-        const warning = stubs.events().find((event) => event.type === 'Warning');
-        assert.equal(warning?.reason, 'ReconcileFailed');
-        assert.equal(warning?.message, message);
+  // Container creation is an activity; adding the finalizer a local activity: their failures reach the
+  // workflow differently wrapped, and both must be reported, not fail the workflow.
+  for (const [step, message, type] of [
+    [
+      'createLoadBalancer',
+      'load-balancer image nope:1 is not on the Docker engine and cannot be pulled',
+      'ImageNotFound',
+    ],
+    ['addFinalizer', 'adding the finalizer: permission denied (403)', 'PermissionDenied'],
+  ] as const) {
+    it(`surfaces a non-retryable failure of ${step} as a condition and a Warning event, and does not spin`, async () => {
+      const failures = { [step]: [ApplicationFailure.nonRetryable(message, type)] };
+      await scenario(
+        { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
+        { failures },
+        async ({ stubs, until }) => {
+          const state = await until('Failing', (s) => s.phase === 'Failing');
+          assert.equal(state.lastError, message);
+          // The Event and the status are written side by side: wait for both.
+          await eventually('the failure in status and a Warning event', async () =>
+            stubs.statusUpdates().at(-1)?.conditions[0]?.status === 'False' &&
+            stubs.events().some((event) => event.type === 'Warning')
+              ? true
+              : undefined,
+          );
+          const reported = stubs.statusUpdates().at(-1)?.conditions;
+          assert.deepEqual(
+            reported?.map((c) => `${c.type}=${c.status}`),
+            ['LoadBalancerAvailable=False', 'Ready=False'],
+          );
+          assert.equal(reported?.[0]?.message, message);
+          const warning = stubs.events().find((event) => event.type === 'Warning');
+          assert.equal(warning?.reason, 'ReconcileFailed');
+          assert.equal(warning?.message, message);
 
-        const failedAt = Date.now();
-        await new Promise((resolve) => setTimeout(resolve, 3_000));
-        assert.equal(
-          stubs.count('createLoadBalancer'),
-          1,
-          'no retry within seconds: the next try is 5 s later',
-        );
-        await eventually('the slow retry', async () =>
-          stubs.count('createLoadBalancer') === 2 ? true : undefined,
-        );
-        assert.ok(Date.now() - failedAt >= 4_000, 'the workflow retried after its backoff, not at once');
-        await until('Ready after the retry', (s) => s.phase === 'Ready');
-      },
-    );
-  });
+          const failedAt = Date.now();
+          await new Promise((resolve) => setTimeout(resolve, 3_000));
+          assert.equal(stubs.count(step), 1, 'no retry within seconds: the next try is 5 s later');
+          await eventually('the slow retry', async () => (stubs.count(step) === 2 ? true : undefined));
+          assert.ok(Date.now() - failedAt >= 4_000, 'the workflow retried after its backoff, not at once');
+          await until('Ready after the retry', (s) => s.phase === 'Ready');
+        },
+      );
+    });
+  }
 
   it("keeps an operator's pause across continue-as-new and replays from history alone", async () => {
     const input = { maxHistoryEvents: 60 };
