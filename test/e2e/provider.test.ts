@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { kindRoleLabel } from '../../src/activities/load-balancer.js';
 import { pausedAnnotation } from '../../src/api/capi.js';
 import { finalizer } from '../../src/api/dockercluster.js';
+import { localActivityOf } from '../../src/observability/history.js';
 import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
 import { ownerReference, TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
@@ -64,11 +65,11 @@ describe('the provider, end to end, under the least-privilege ClusterRole of the
 
     const history = await client.workflow.getHandle(workflowIdOf(refOf(created))).fetchHistory();
     const { EventType } = proto.temporal.api.enums.v1;
-    const activities = (history.events ?? []).filter(
-      (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-    );
+    const events = history.events ?? [];
+    const activities = events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    const localActivities = events.filter((e) => localActivityOf(e) !== undefined);
     console.log(
-      `# apply → ready: ${secondsToReady.toFixed(2)} s; history: ${history.events?.length} events, ${activities.length} activities`,
+      `# apply → ready: ${secondsToReady.toFixed(2)} s; history: ${events.length} events, ${activities.length} activities, ${localActivities.length} local activities`,
     );
 
     await objects.delete(name);

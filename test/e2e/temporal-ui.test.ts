@@ -1,6 +1,7 @@
 // What an operator sees in the real Temporal Web UI, opened in headless Chromium (Debian's, installed by
 // scripts/install-chromium.sh): the reconcile workflow of a DockerCluster is found by its search attribute,
-// and its event history names each step by the summary the workflow gives its activity calls.
+// and its event history names each step by the summary the workflow gives its activity calls, and tells the
+// container's creation (an activity) from the short calls (local activities).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -19,12 +20,12 @@ const failureScreenshotPath = `${resultsDir}/temporal-ui-failure.png`;
 /** How many times the walk through the UI may start again after the host's network changed. */
 const maxWalks = 4;
 
-/** Activity type → the summary its call carries, as the workflow names the steps of a first provisioning. */
+/** Activity type → the summary its call carries and its kind (activity or local activity), in a first provisioning. */
 const namedSteps = [
-  ['addFinalizer', 'Add finalizer dockercluster.infrastructure.cluster.x-k8s.io'],
-  ['createLoadBalancer', 'Create load balancer container'],
-  ['getLoadBalancerAddress', 'Get load balancer IP'],
-  ['updateStatus', 'Mark ready'],
+  ['addFinalizer', 'Add finalizer dockercluster.infrastructure.cluster.x-k8s.io', 'local'],
+  ['createLoadBalancer', 'Create load balancer container', 'activity'],
+  ['getLoadBalancerAddress', 'Get load balancer IP', 'local'],
+  ['updateStatus', 'Mark ready', 'local'],
 ] as const;
 
 describe('the Temporal Web UI, as an operator sees a DockerCluster reconcile', () => {
@@ -127,13 +128,15 @@ describe('the Temporal Web UI, as an operator sees a DockerCluster reconcile', (
 
       // Each step's row carries its activity type and, beside it, the summary the workflow gave the call.
       const events = page.getByTestId('event-summary-row');
-      for (const [activityType, summary] of namedSteps) {
+      for (const [activityType, summary, kind] of namedSteps) {
         const step = events.filter({ hasText: activityType }).filter({ hasText: summary });
         await step.first().waitFor();
         assert.ok(
           await step.first().getByText(summary, { exact: true }).isVisible(),
           `"${summary}" is shown`,
         );
+        const shownAsLocal = ((await step.first().textContent()) ?? '').includes('Local Activity');
+        assert.equal(shownAsLocal, kind === 'local', `${activityType} is shown as a ${kind} activity`);
       }
 
       await page.screenshot({ path: screenshotPath, fullPage: true });

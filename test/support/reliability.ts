@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { type ReliabilityRecord, recordsPath } from '../../scripts/reliability-report.js';
 import { kindClusterLabel, kindRoleLabel, loadBalancerRole } from '../../src/activities/load-balancer.js';
 import type { DockerCluster } from '../../src/api/dockercluster.js';
+import { localActivityOf } from '../../src/observability/history.js';
 import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
 import type { TestObjects } from './objects.js';
 import { docker, eventually, stackEnv } from './stack.js';
@@ -100,21 +101,22 @@ export async function converged(
   );
 }
 
-/** Activity attempts beyond the first, over the DockerCluster's workflow history (its current run). */
+/** Activity and local activity attempts beyond the first, over the DockerCluster's workflow history (its current run). */
 export async function activityRetries(
   client: Client,
   object: DockerCluster,
   activityType?: string,
 ): Promise<number> {
   const { EventType } = proto.temporal.api.enums.v1;
-  const history = await client.workflow.getHandle(workflowIdOf(refOf(object))).fetchHistory();
-  const events = history.events ?? [];
+  const events = await currentRun(client, object);
   const types = new Map<string, string>();
   let retries = 0;
   for (const event of events) {
     if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
       types.set(String(event.eventId), event.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
     }
+    const local = localActivityOf(event);
+    if (local && (!activityType || local.activityType === activityType)) retries += local.attempt - 1;
     const started = event.activityTaskStartedEventAttributes;
     if (event.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED || !started) continue;
     if (activityType && types.get(String(started.scheduledEventId)) !== activityType) continue;
@@ -123,17 +125,21 @@ export async function activityRetries(
   return retries;
 }
 
-/** How many times an activity was scheduled (each reconcile schedules it anew) in the current run. */
+/** How many times an activity or local activity was called (each reconcile calls it anew) in the current run. */
 export async function activityCalls(
   client: Client,
   object: DockerCluster,
   activityType: string,
 ): Promise<number> {
   const { EventType } = proto.temporal.api.enums.v1;
-  const history = await client.workflow.getHandle(workflowIdOf(refOf(object))).fetchHistory();
-  return (history.events ?? []).filter(
+  return (await currentRun(client, object)).filter(
     (event) =>
-      event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
-      event.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
+      (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED &&
+        event.activityTaskScheduledEventAttributes?.activityType?.name === activityType) ||
+      localActivityOf(event)?.activityType === activityType,
   ).length;
+}
+
+async function currentRun(client: Client, object: DockerCluster) {
+  return (await client.workflow.getHandle(workflowIdOf(refOf(object))).fetchHistory()).events ?? [];
 }
