@@ -80,12 +80,22 @@ export function quietTemporalRuntime(): void {
   runtimeInstalled = true;
 }
 
-/** Removes every Docker network of this exact name (duplicates included), so tests leak no address pool. */
+/**
+ * Removes every Docker network of this exact name (duplicates included), with the containers still attached
+ * to it (a test's network is its own, so are they), so that tests leak no address pool.
+ */
 export async function removeNetwork(name: string): Promise<void> {
   const engine = docker();
   for (const network of (await engine.listNetworks({ filters: { name: [name] } })).filter(
     (n) => n.Name === name,
   )) {
+    const attached = await engine.listContainers({ all: true, filters: { network: [network.Id] } });
+    for (const container of attached) {
+      await engine
+        .getContainer(container.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    }
     await engine
       .getNetwork(network.Id)
       .remove()
