@@ -3,7 +3,13 @@
 
 import type { DockerClusterRef } from '../activities/types.js';
 import { type Cluster, pausedAnnotation } from '../api/capi.js';
-import { type DockerCluster, group, kind } from '../api/dockercluster.js';
+import {
+  type DockerCluster,
+  endpointFromLoadBalancerAnnotation,
+  finalizer,
+  group,
+  kind,
+} from '../api/dockercluster.js';
 
 export function dockerClusterFingerprint(object: DockerCluster): string {
   const { metadata } = object;
@@ -14,6 +20,49 @@ export function dockerClusterFingerprint(object: DockerCluster): string {
     metadata.ownerReferences ?? [],
     metadata.finalizers ?? [],
   ]);
+}
+
+/**
+ * Whether `next` differs from `previous` only by what a first provisioning writes, which needs no further
+ * reconcile: our finalizer added, and spec.controlPlaneEndpoint filled in from empty together with the
+ * annotation that marks its host as the provider's (the one generation that write makes). Such an update is
+ * the workflow's own write coming back; any other change in the same update makes it worth a reconcile.
+ */
+export function isFirstProvisioningWrite(previous: DockerCluster, next: DockerCluster): boolean {
+  const hasOurs = (object: DockerCluster) => object.metadata.finalizers?.includes(finalizer) ?? false;
+  const before = previous.spec?.controlPlaneEndpoint ?? {};
+  const after = next.spec?.controlPlaneEndpoint ?? {};
+  const finalizerAdded = !hasOurs(previous) && hasOurs(next);
+  const endpointFilled =
+    !before.host &&
+    Boolean(after.host) &&
+    (!before.port || before.port === after.port) &&
+    previous.metadata.annotations?.[endpointFromLoadBalancerAnnotation] === undefined &&
+    next.metadata.annotations?.[endpointFromLoadBalancerAnnotation] === 'true';
+  if (!finalizerAdded && !endpointFilled) return false;
+
+  // Take the provisioning write back out of `next`: what is left must be what was seen before.
+  const undone: DockerCluster = { ...next, metadata: { ...next.metadata }, spec: { ...next.spec } };
+  if (finalizerAdded) {
+    undone.metadata.finalizers = (next.metadata.finalizers ?? []).filter((name) => name !== finalizer);
+  }
+  if (endpointFilled) {
+    const { [endpointFromLoadBalancerAnnotation]: _, ...annotations } = next.metadata.annotations ?? {};
+    undone.metadata.annotations = annotations;
+    undone.metadata.generation = (next.metadata.generation ?? 0) - 1;
+    undone.spec = { ...next.spec, controlPlaneEndpoint: previous.spec?.controlPlaneEndpoint };
+  }
+  const sameSpec = JSON.stringify(undone.spec ?? {}) === JSON.stringify(previous.spec ?? {});
+  const normalized = (object: DockerCluster) =>
+    dockerClusterFingerprint({
+      ...object,
+      metadata: {
+        ...object.metadata,
+        annotations: object.metadata.annotations ?? {},
+        finalizers: object.metadata.finalizers ?? [],
+      },
+    });
+  return sameSpec && normalized(undone) === normalized(previous);
 }
 
 export function clusterFingerprint(cluster: Cluster): string {

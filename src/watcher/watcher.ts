@@ -4,7 +4,13 @@ import * as k8s from '@kubernetes/client-node';
 import { type Cluster, clusterGroup, clusterPlural, clusterVersion, watchFilterLabel } from '../api/capi.js';
 import { type DockerCluster, group, plural, version } from '../api/dockercluster.js';
 import type { Logger } from '../logger.js';
-import { clusterFingerprint, dockerClusterFingerprint, infrastructureRefOf, refOf } from './changes.js';
+import {
+  clusterFingerprint,
+  dockerClusterFingerprint,
+  infrastructureRefOf,
+  isFirstProvisioningWrite,
+  refOf,
+} from './changes.js';
 import type { Signaller } from './signaller.js';
 
 export interface WatcherOptions {
@@ -53,15 +59,18 @@ export function startWatcher(options: WatcherOptions): Watcher {
     version: clusterVersion,
     plural: clusterPlural,
   });
-  const seenDockerClusters = new Map<string, string>();
+  /** The last version of each DockerCluster that was acted on (or found to need nothing). */
+  const seenDockerClusters = new Map<string, DockerCluster>();
   const seenClusters = new Map<string, string>();
   let stopped = false;
 
   function onDockerCluster(object: DockerCluster) {
     const ref = refOf(object);
-    const fingerprint = dockerClusterFingerprint(object);
-    if (seenDockerClusters.get(ref.uid) === fingerprint) return;
-    seenDockerClusters.set(ref.uid, fingerprint);
+    const previous = seenDockerClusters.get(ref.uid);
+    seenDockerClusters.set(ref.uid, object);
+    if (previous && dockerClusterFingerprint(previous) === dockerClusterFingerprint(object)) return;
+    // The workflow's own first writes come back here; signalling them would only wake it for nothing.
+    if (previous && isFirstProvisioningWrite(previous, object)) return;
     logger.debug({ namespace: ref.namespace, name: ref.name }, 'DockerCluster changed');
     signaller.request(ref, true, { resourceVersion: object.metadata.resourceVersion });
   }

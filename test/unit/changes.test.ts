@@ -2,11 +2,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Cluster } from '../../src/api/capi.js';
-import type { DockerCluster } from '../../src/api/dockercluster.js';
+import {
+  type DockerCluster,
+  endpointFromLoadBalancerAnnotation,
+  finalizer,
+} from '../../src/api/dockercluster.js';
 import {
   clusterFingerprint,
   dockerClusterFingerprint,
   infrastructureRefOf,
+  isFirstProvisioningWrite,
   refOf,
   workflowIdOf,
 } from '../../src/watcher/changes.js';
@@ -102,6 +107,71 @@ describe('dockerClusterFingerprint', () => {
       assert.equal(dockerClusterFingerprint(object), base);
     });
   }
+});
+
+describe('isFirstProvisioningWrite', () => {
+  /** A DockerCluster as the user applied it: no finalizer, no endpoint. */
+  function applied(): DockerCluster {
+    const object = dockerCluster();
+    object.metadata.finalizers = ['other.example.com/keep'];
+    object.spec = {};
+    return object;
+  }
+  function withFinalizer(object: DockerCluster): DockerCluster {
+    const next = structuredClone(object);
+    next.metadata.finalizers = [...(next.metadata.finalizers ?? []), finalizer];
+    return next;
+  }
+  function withEndpoint(object: DockerCluster, port = 6443): DockerCluster {
+    const next = structuredClone(object);
+    next.metadata.generation = (next.metadata.generation ?? 0) + 1;
+    next.metadata.annotations = {
+      ...next.metadata.annotations,
+      [endpointFromLoadBalancerAnnotation]: 'true',
+    };
+    next.spec = { ...next.spec, controlPlaneEndpoint: { host: '172.18.0.2', port } };
+    return next;
+  }
+
+  it('is true for our finalizer added, and for the endpoint filled in with its annotation', () => {
+    const added = withFinalizer(applied());
+    assert.equal(isFirstProvisioningWrite(applied(), added), true);
+    assert.equal(isFirstProvisioningWrite(added, withEndpoint(added)), true);
+    assert.equal(isFirstProvisioningWrite(applied(), withEndpoint(withFinalizer(applied()))), true);
+  });
+
+  it('is false when the same update carries anything else', () => {
+    const changes: [string, (object: DockerCluster) => void][] = [
+      ['another finalizer', (object) => object.metadata.finalizers?.push('x.example.com/y')],
+      [
+        'an annotation',
+        (object) =>
+          (object.metadata.annotations = { note: 'b', [endpointFromLoadBalancerAnnotation]: 'true' }),
+      ],
+      ['a spec field', (object) => (object.spec = { ...object.spec, loadbalancerImage: 'haproxy:3' })],
+      ['a second generation', (object) => (object.metadata.generation = 3)],
+      ['a deletion', (object) => (object.metadata.deletionTimestamp = new Date('2030-01-01T00:00:00Z'))],
+    ];
+    for (const [what, change] of changes) {
+      const next = withEndpoint(withFinalizer(applied()));
+      change(next);
+      assert.equal(isFirstProvisioningWrite(applied(), next), false, what);
+    }
+  });
+
+  it('is false for what a user does to the endpoint, and for our finalizer taken away', () => {
+    const provisioned = withEndpoint(withFinalizer(applied()));
+    const userHost = structuredClone(applied());
+    userHost.metadata.generation = 2;
+    userHost.spec = { controlPlaneEndpoint: { host: 'lb.example.com', port: 6443 } };
+    assert.equal(isFirstProvisioningWrite(applied(), userHost), false, 'a host without the annotation');
+    const portChanged = withEndpoint(provisioned, 7443);
+    assert.equal(isFirstProvisioningWrite(provisioned, portChanged), false, 'a changed port');
+    const withPort = structuredClone(applied());
+    withPort.spec = { controlPlaneEndpoint: { port: 7443 } };
+    assert.equal(isFirstProvisioningWrite(withPort, withEndpoint(withPort)), false, 'a port the user set');
+    assert.equal(isFirstProvisioningWrite(provisioned, applied()), false, 'finalizer and endpoint gone');
+  });
 });
 
 describe('clusterFingerprint', () => {
