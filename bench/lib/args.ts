@@ -11,10 +11,10 @@ export interface BenchArgs {
   docs: string;
 }
 
-const usage = `usage: npm run bench -- [--sizes 1,1,1,10,50] [--idle-seconds 60] [--out bench-results]
+const usage = `usage: npm run bench -- [--sizes 1,1,1,1,1,10,50] [--idle-seconds 60] [--out bench-results]
                         [--phase-timeout-seconds 300] [--idle-resync-seconds 10] [--docs docs/PERFORMANCE.md]
   --sizes                  numbers of DockerClusters created at once, each a round of its own; a size may
-                           repeat (default 1,1,1,10,50; up to 200)
+                           repeat (default 1,1,1,1,1,10,50; up to 200)
   --idle-seconds           length of the idle phase with one ready DockerCluster (0 skips it; default 60)
   --idle-resync-seconds    CAPDT_RESYNC_SECONDS of the idle phase (default 10)
   --out                    directory of the JSON and Markdown results (default bench-results)
@@ -37,7 +37,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        sizes: { type: 'string', default: '1,1,1,10,50' },
+        sizes: { type: 'string', default: '1,1,1,1,1,10,50' },
         'idle-seconds': { type: 'string', default: '60' },
         'idle-resync-seconds': { type: 'string', default: '10' },
         out: { type: 'string', default: 'bench-results' },

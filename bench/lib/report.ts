@@ -1,6 +1,6 @@
 // Markdown tables of a run, and docs/PERFORMANCE.md: the latest tables with the machine they ran on.
 import type { ApiCost, BenchResult, ProviderResult, SizeResult } from './results.js';
-import type { Counts } from './stats.js';
+import { type Counts, percentile } from './stats.js';
 
 const dash = '–';
 
@@ -72,6 +72,25 @@ export function renderTables(result: BenchResult): string {
       }),
     ),
   );
+
+  const rounds = new Map<number, NonNullable<SizeResult['ratio']>[]>();
+  for (const size of sizes) if (size.ratio) rounds.set(size.n, [...(rounds.get(size.n) ?? []), size.ratio]);
+  if ([...rounds.values()].some((ratios) => ratios.length > 1)) {
+    const spread = (values: number[]) =>
+      `${num(percentile(values, 50), 2)}× (${num(Math.min(...values), 2)}–${num(Math.max(...values), 2)})`;
+    sections.push(
+      '#### Ratio per N over its rounds: median (lowest–highest)',
+      table(
+        ['N', 'rounds', 'ratio all ready', 'ratio p50'],
+        [...rounds].map(([n, ratios]) => [
+          String(n),
+          String(ratios.length),
+          spread(ratios.map((ratio) => ratio.allReady)),
+          spread(ratios.map((ratio) => ratio.p50)),
+        ]),
+      ),
+    );
+  }
 
   const withFloor = sizes.filter((size) => size.floor !== undefined);
   if (withFloor.length > 0) {
