@@ -2,7 +2,7 @@
 // floor (the same Docker and Kubernetes work done directly), for N DockerClusters created at once; plus what
 // an idle DockerCluster costs. Prints Markdown tables; writes JSON + Markdown to --out and docs/PERFORMANCE.md.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -88,15 +88,7 @@ async function main(): Promise<number> {
     });
     const user = `capdt-bench-${runId}`;
     const identity = await leastPrivilegeIdentity(user);
-    cleanup.add(`identity ${user}`, async () => {
-      await identity.remove();
-      const stackDir = process.env.CAPDT_STACK_DIR;
-      if (stackDir) {
-        for (const file of [`pki/${user}.crt`, `pki/${user}.key`, `kubeconfig-${user}`]) {
-          rmSync(join(stackDir, file), { force: true });
-        }
-      }
-    });
+    cleanup.add(`identity ${user}`, () => identity.remove());
     const identityObjects = kubeConfig(identity.kubeConfigPath).makeApiClient(k8s.CustomObjectsApi);
     const metrics = await ApiServerMetrics.create(admin);
     const removeFlowSchemas = await metrics.countUser(admin, `capdt-bench-${runId}`, user, providerRules, {

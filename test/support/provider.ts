@@ -1,5 +1,7 @@
 // The real provider (worker + watcher) run inside a test process, the way src/main.ts runs it, limited to
 // one namespace, task queue and Docker network so tests do not see each other's objects.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -50,9 +52,13 @@ export async function leastPrivilegeIdentity(
   });
   return {
     kubeConfigPath: kubeConfigPathFor(user),
+    /** Takes the role away and deletes the user's certificate and kubeconfig from the stack's folder. */
     async remove() {
       await rbac.deleteClusterRoleBinding({ name: user });
       await rbac.deleteClusterRole({ name: user });
+      for (const file of [`pki/${user}.crt`, `pki/${user}.key`, `kubeconfig-${user}`]) {
+        rmSync(join(stackEnv('CAPDT_STACK_DIR'), file), { force: true });
+      }
     },
   };
 }
