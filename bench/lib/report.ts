@@ -1,4 +1,5 @@
 // Markdown tables of a run, and docs/PERFORMANCE.md: the latest tables with the machine they ran on.
+import { warmUpCreates } from './phases.js';
 import type { ApiCost, BenchResult, ProviderResult, SizeResult } from './results.js';
 import { type Counts, percentile } from './stats.js';
 
@@ -50,7 +51,7 @@ export function renderTables(result: BenchResult): string {
         'provider all ready',
         'ratio all ready',
         'ratio p50',
-        'provider: first create after its start (warm-up, not counted)',
+        'provider warm-up: its first creates, one by one (not counted)',
       ],
       sizes.map((size) => {
         const floor = size.floor?.latency;
@@ -67,7 +68,7 @@ export function renderTables(result: BenchResult): string {
           num(create?.allMs),
           size.ratio ? `${num(size.ratio.allReady, 1)}×` : dash,
           size.ratio ? `${num(size.ratio.p50, 1)}×` : dash,
-          num(size.provider?.firstCreateMs),
+          size.provider ? size.provider.warmUpMs.map((ms) => num(ms)).join(', ') : dash,
         ];
       }),
     ),
@@ -469,10 +470,10 @@ All times are wall-clock milliseconds on one machine; N objects are always handl
   bound to the ClusterRole of \`config/rbac/role.yaml\`. N Cluster + DockerCluster pairs are applied at once,
   each DockerCluster owned by its Cluster from creation, as CAPI would. Per object: from its create request
   returning until the benchmark's watch (opened before) sees \`status.ready=true\`; *all ready*: from the first
-  create request until the last object is seen ready. **ratio** = provider / floor. Before the N objects, one
-  DockerCluster is created and deleted alone (the warm-up, not counted): a new worker's first workflow builds
-  its sandbox and opens its connections, which a running provider has done long before. Its time to ready is
-  shown on its own. A size may be run more than once (\`--sizes 1,1,1,…\`): each run is a row, with its own
+  create request until the last object is seen ready. **ratio** = provider / floor. Before the N objects, ${warmUpCreates}
+  DockerClusters are created and deleted one by one (the warm-up, not counted): a new worker's first workflow
+  builds its sandbox, connections are opened and the JavaScript engine compiles the hot paths, all of which a
+  running provider has done long before. Their times to ready are shown on their own. A size may be run more than once (\`--sizes 1,1,1,…\`): each run is a row, with its own
   floor, since single creates vary by tens of milliseconds from one to the next.
 - **delete**: all DockerClusters deleted at once; per object from its delete request returning until the object
   is gone (watch DELETED, i.e. the finalizer removed) and its container destroyed (Docker event), whichever is

@@ -79,8 +79,8 @@ export interface ProviderResult {
   namespace: string;
   taskQueue: string;
   startupMs: { worker: number; watcher: number };
-  /** The warm-up: the first DockerCluster after the provider started, created alone and not counted. */
-  firstCreateMs: number;
+  /** The warm-up: the first DockerClusters after the provider started, created one by one, not counted. */
+  warmUpMs: number[];
   /** Each DockerCluster's create request returned → the watch saw status.ready=true. */
   create: Latency;
   /** The same from the create request being sent. */
