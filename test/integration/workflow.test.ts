@@ -2,9 +2,11 @@
 // activities are stubs over a small in-memory world, so each branch can be driven on purpose.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -26,7 +28,7 @@ import {
   stateQuery,
 } from '../../src/workflows/definitions.js';
 import type { reconcileDockerCluster } from '../../src/workflows/reconcile-docker-cluster.js';
-import { eventually, quietTemporalRuntime, stackEnv, uniqueName } from '../support/stack.js';
+import { eventually, quietTemporalRuntime, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
 import {
   ownedDockerCluster,
   ownerCluster,
@@ -388,6 +390,20 @@ describe('reconcile workflow', () => {
       );
     });
   }
+
+  it('replays a history recorded when every step was an activity (before local activities), as it ran', async () => {
+    // Recorded from the workflow as it was at commit 5c4ed0d (a first provisioning, then one more reconcile),
+    // fetched with the client and saved as an encoded History.
+    const recorded = readFileSync(`${repoRoot}test/fixtures/reconcile-history-activities-only.binpb`);
+    const history = proto.temporal.api.history.v1.History.decode(recorded);
+    assert.ok(
+      history.events.some(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'getDockerCluster',
+      ),
+      'the fixture is a history of the activities-only workflow',
+    );
+    await Worker.runReplayHistory({ workflowBundle: bundle, sinks: metricSinks }, history);
+  });
 
   it("keeps an operator's pause across continue-as-new and replays from history alone", async () => {
     const input = { maxHistoryEvents: 60 };
