@@ -6,6 +6,9 @@ import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import Docker from 'dockerode';
 import type { Config } from './config.js';
 
+/** Request option of a JSON merge patch (RFC 7386), the only patch the provider and its tests send. */
+export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
 /**
  * client-node 1.x gives every API request a new agent, so each one pays a TCP and TLS handshake (about
  * 5 ms here, and CPU on both ends). This KubeConfig keeps one kept-alive agent per server, user and client

@@ -8,8 +8,7 @@ import { logger, routeTemporalLogs } from './logger.js';
 import { watchRestarts, workflowsRunning } from './observability/metrics.js';
 import { type ReadinessCheck, startHealthServer } from './observability/server.js';
 import { electLeader } from './watcher/leader-election.js';
-import { Signaller } from './watcher/signaller.js';
-import { startWatcher } from './watcher/watcher.js';
+import { startConfiguredWatcher } from './watcher/watcher.js';
 import { createWorker } from './worker.js';
 import { reconcileWorkflowType } from './workflows/definitions.js';
 
@@ -35,18 +34,11 @@ async function runWatcher(config: Config, ready: ReadinessCheck[]): Promise<Stop
   const stopCounting = countRunningWorkflows(client, config);
   let started = false;
   const watch = async (): Promise<Stop> => {
-    const watcher = startWatcher({
+    const watcher = startConfiguredWatcher(config, {
       kubeConfig,
-      signaller: new Signaller({
-        client,
-        taskQueue: config.CAPDT_TASK_QUEUE,
-        resyncSeconds: config.CAPDT_RESYNC_SECONDS,
-        logger,
-      }),
+      client,
       logger,
       onRestart: () => watchRestarts.inc(),
-      ...(config.CAPDT_WATCH_NAMESPACE && { namespace: config.CAPDT_WATCH_NAMESPACE }),
-      ...(config.CAPDT_WATCH_FILTER && { watchFilter: config.CAPDT_WATCH_FILTER }),
     });
     await watcher.started;
     started = true;

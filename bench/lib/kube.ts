@@ -2,20 +2,18 @@
 // writes): every request it makes is counted by verb and resource, as the API server's
 // apiserver_request_total counts them, so that it can be subtracted from the server's counters.
 import * as k8s from '@kubernetes/client-node';
-import { clusterGroup, clusterPlural, clusterVersion } from '../../src/api/capi.js';
+import { clusterGroup, clusterResource, clusterVersion } from '../../src/api/capi.js';
 import {
   apiVersion,
   type DockerCluster,
+  dockerClusterResource,
   finalizer,
   group,
   plural,
   version,
 } from '../../src/api/dockercluster.js';
+import { mergePatch } from '../../src/clients.js';
 import { Counter } from './stats.js';
-
-const dockerClusters = { group, version, plural };
-const clusters = { group: clusterGroup, version: clusterVersion, plural: clusterPlural };
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export interface Created {
   name: string;
@@ -53,7 +51,7 @@ export class BenchKube {
   async createCluster(namespace: string, name: string): Promise<{ name: string; uid: string }> {
     this.own.add('POST clusters');
     const cluster = (await this.objects.createNamespacedCustomObject({
-      ...clusters,
+      ...clusterResource,
       namespace,
       body: {
         apiVersion: `${clusterGroup}/${clusterVersion}`,
@@ -74,7 +72,7 @@ export class BenchKube {
     this.own.add('POST dockerclusters');
     const sentAt = Date.now();
     const object = (await this.objects.createNamespacedCustomObject({
-      ...dockerClusters,
+      ...dockerClusterResource,
       namespace,
       body: {
         apiVersion,
@@ -103,7 +101,7 @@ export class BenchKube {
 
   async deleteDockerCluster(namespace: string, name: string): Promise<void> {
     this.own.add('DELETE dockerclusters');
-    await this.objects.deleteNamespacedCustomObject({ ...dockerClusters, namespace, name });
+    await this.objects.deleteNamespacedCustomObject({ ...dockerClusterResource, namespace, name });
   }
 
   /**
@@ -128,7 +126,10 @@ export class BenchKube {
     };
     const relist = async () => {
       this.own.add('LIST dockerclusters');
-      const list = (await this.objects.listNamespacedCustomObject({ ...dockerClusters, namespace })) as {
+      const list = (await this.objects.listNamespacedCustomObject({
+        ...dockerClusterResource,
+        namespace,
+      })) as {
         metadata?: { resourceVersion?: string };
         items: DockerCluster[];
       };
@@ -189,7 +190,7 @@ export class BenchKube {
    * it is empty.
    */
   async removeNamespace(namespace: string): Promise<void> {
-    const list = (await this.objects.listNamespacedCustomObject({ ...dockerClusters, namespace })) as {
+    const list = (await this.objects.listNamespacedCustomObject({ ...dockerClusterResource, namespace })) as {
       items: DockerCluster[];
     };
     for (const object of list.items) {
@@ -197,21 +198,24 @@ export class BenchKube {
       if (object.metadata.finalizers?.includes(finalizer)) {
         await this.objects
           .patchNamespacedCustomObject(
-            { ...dockerClusters, namespace, name, body: { metadata: { finalizers: null } } },
+            { ...dockerClusterResource, namespace, name, body: { metadata: { finalizers: null } } },
             mergePatch,
           )
           .catch(() => undefined);
       }
       await this.objects
-        .deleteNamespacedCustomObject({ ...dockerClusters, namespace, name })
+        .deleteNamespacedCustomObject({ ...dockerClusterResource, namespace, name })
         .catch(() => undefined);
     }
-    const clusterList = (await this.objects.listNamespacedCustomObject({ ...clusters, namespace })) as {
+    const clusterList = (await this.objects.listNamespacedCustomObject({
+      ...clusterResource,
+      namespace,
+    })) as {
       items: { metadata: { name: string } }[];
     };
     for (const cluster of clusterList.items) {
       await this.objects
-        .deleteNamespacedCustomObject({ ...clusters, namespace, name: cluster.metadata.name })
+        .deleteNamespacedCustomObject({ ...clusterResource, namespace, name: cluster.metadata.name })
         .catch(() => undefined);
     }
     await this.core.deleteCollectionNamespacedEvent({ namespace }).catch(() => undefined);
@@ -228,7 +232,7 @@ export class BenchKube {
 /** A merge patch of status.ready through the status subresource, as the floor writes it. */
 export async function patchReady(objects: k8s.CustomObjectsApi, namespace: string, name: string) {
   await objects.patchNamespacedCustomObjectStatus(
-    { ...dockerClusters, namespace, name, body: { status: { ready: true } } },
+    { ...dockerClusterResource, namespace, name, body: { status: { ready: true } } },
     mergePatch,
   );
 }

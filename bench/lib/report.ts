@@ -1,6 +1,6 @@
 // Markdown tables of a run, and docs/PERFORMANCE.md: the latest tables with the machine they ran on.
 import { warmUpCreates } from './phases.js';
-import type { ApiCost, BenchResult, ProviderResult, SizeResult } from './results.js';
+import type { ApiCost, BenchResult, Latency, PhaseUsage, ProviderResult, SizeResult } from './results.js';
 import { type Counts, percentile } from './stats.js';
 
 const dash = '–';
@@ -14,6 +14,16 @@ function table(header: string[], rows: string[][]): string {
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   return lines.join('\n');
+}
+
+/** p50, p95, max and all-done cells of a latency. */
+function latencyCells(latency: Latency | undefined): string[] {
+  return [
+    num(latency?.perObject.p50),
+    num(latency?.perObject.p95),
+    num(latency?.perObject.max),
+    num(latency?.allMs),
+  ];
 }
 
 function counts(values: Counts | undefined, digits = 2): string {
@@ -54,18 +64,10 @@ export function renderTables(result: BenchResult): string {
         'provider warm-up: its first creates, one by one (not counted)',
       ],
       sizes.map((size) => {
-        const floor = size.floor?.latency;
-        const create = size.provider?.create;
         return [
           String(size.n),
-          num(floor?.perObject.p50),
-          num(floor?.perObject.p95),
-          num(floor?.perObject.max),
-          num(floor?.allMs),
-          num(create?.perObject.p50),
-          num(create?.perObject.p95),
-          num(create?.perObject.max),
-          num(create?.allMs),
+          ...latencyCells(size.floor?.latency),
+          ...latencyCells(size.provider?.create),
           size.ratio ? `${num(size.ratio.allReady, 1)}×` : dash,
           size.ratio ? `${num(size.ratio.p50, 1)}×` : dash,
           size.provider ? size.provider.warmUpMs.map((ms) => num(ms)).join(', ') : dash,
@@ -141,10 +143,7 @@ export function renderTables(result: BenchResult): string {
         ],
         withProvider.map(({ n, provider: p }) => [
           String(n),
-          num(p.delete.perObject.p50),
-          num(p.delete.perObject.p95),
-          num(p.delete.perObject.max),
-          num(p.delete.allMs),
+          ...latencyCells(p.delete),
           num(p.deleteHistory.events.mean, 1),
           num(p.deleteHistory.activities.mean, 1),
           num(p.apiDelete.identityTotal / n, 1),
@@ -249,53 +248,30 @@ export function renderTables(result: BenchResult): string {
   }
 
   const processNames = ['temporal', 'kube-apiserver', 'etcd', 'dockerd', 'containerd'];
+  /** One phase's row; the floor has no worker or watcher. */
+  const usageRow = (n: number, phase: string, usage: PhaseUsage): string[] => {
+    const provider = (['worker', 'watcher'] as const).flatMap((component) => {
+      const process = usage.processes[component];
+      return process
+        ? [num(process.cpuSeconds, 2), `${num(process.rssEndMiB)} / ${num(process.rssPeakMiB)}`]
+        : [dash, dash];
+    });
+    return [
+      String(n),
+      phase,
+      num(usage.wallSeconds, 2),
+      ...provider,
+      ...processNames.map((name) => num(usage.processes[name]?.cpuSeconds, 2)),
+    ];
+  };
   const usageRows: string[][] = [];
   for (const size of sizes) {
-    if (size.floor) {
-      const usage = size.floor.usage;
-      usageRows.push([
-        String(size.n),
-        'floor',
-        num(usage.wallSeconds, 2),
-        dash,
-        dash,
-        dash,
-        dash,
-        ...processNames.map((name) => num(usage.processes[name]?.cpuSeconds, 2)),
-      ]);
-    }
-    if (size.provider) {
-      for (const [phase, usage] of Object.entries(size.provider.usage)) {
-        const worker = usage.processes.worker;
-        const watcher = usage.processes.watcher;
-        usageRows.push([
-          String(size.n),
-          phase,
-          num(usage.wallSeconds, 2),
-          num(worker?.cpuSeconds, 2),
-          worker ? `${num(worker.rssEndMiB)} / ${num(worker.rssPeakMiB)}` : dash,
-          num(watcher?.cpuSeconds, 2),
-          watcher ? `${num(watcher.rssEndMiB)} / ${num(watcher.rssPeakMiB)}` : dash,
-          ...processNames.map((name) => num(usage.processes[name]?.cpuSeconds, 2)),
-        ]);
-      }
+    if (size.floor) usageRows.push(usageRow(size.n, 'floor', size.floor.usage));
+    for (const [phase, usage] of Object.entries(size.provider?.usage ?? {})) {
+      usageRows.push(usageRow(size.n, phase, usage));
     }
   }
-  if (result.idle && !result.idle.error) {
-    const usage = result.idle.usage;
-    const worker = usage.processes.worker;
-    const watcher = usage.processes.watcher;
-    usageRows.push([
-      '1',
-      'idle',
-      num(usage.wallSeconds, 2),
-      num(worker?.cpuSeconds, 2),
-      worker ? `${num(worker.rssEndMiB)} / ${num(worker.rssPeakMiB)}` : dash,
-      num(watcher?.cpuSeconds, 2),
-      watcher ? `${num(watcher.rssEndMiB)} / ${num(watcher.rssPeakMiB)}` : dash,
-      ...processNames.map((name) => num(usage.processes[name]?.cpuSeconds, 2)),
-    ]);
-  }
+  if (result.idle && !result.idle.error) usageRows.push(usageRow(1, 'idle', result.idle.usage));
   sections.push(
     '### Processes per phase (CPU seconds; RSS MiB at the end / peak)',
     table(

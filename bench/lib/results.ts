@@ -1,6 +1,7 @@
 // What one benchmark run measured; written as JSON and rendered as Markdown tables by report.ts.
 import { providerRules } from '../../src/api/rbac.js';
 import { requestKey, type Scrape } from './apiserver.js';
+import type { CriticalPath } from './history.js';
 import type { Machine } from './machine.js';
 import type { Usage } from './processes.js';
 import { type Counts, diffCounts, type Summary, sortCounts, sumCounts } from './stats.js';
@@ -58,17 +59,12 @@ export interface ActivityCost {
   runMs: number;
 }
 
-export interface WhereTimeGoes {
+/** The parts of the critical path, as means per create. */
+export interface WhereTimeGoes extends Omit<CriticalPath, 'totalMs' | 'activities'> {
   /** DockerCluster created (API response) → WorkflowExecutionStarted: informer event + signalWithStart. */
   watcherMs: Summary;
-  /** WorkflowExecutionStarted → "Mark ready" completed, and its parts, means per create. */
+  /** WorkflowExecutionStarted → "Mark ready" completed. */
   workflowMs: number;
-  workflowTasks: number;
-  workflowTaskQueueMs: number;
-  workflowTaskRunMs: number;
-  activityQueueMs: number;
-  activityRunMs: number;
-  otherMs: number;
   /** "Mark ready" completed in history → the benchmark's watch saw ready (negative: seen before recorded). */
   readyToSeenMs: Summary;
   byActivity: Record<string, ActivityCost>;

@@ -18,14 +18,13 @@ import {
   type ControlPlaneEndpoint,
   type DockerCluster,
   type DockerClusterStatus,
+  dockerClusterResource,
   endpointFromLoadBalancerAnnotation,
   finalizer,
-  group,
   kind,
-  plural,
-  version,
 } from '../api/dockercluster.js';
 import { providerName } from '../api/manifests.js';
+import { mergePatch } from '../clients.js';
 import type {
   ClusterView,
   DockerClusterRef,
@@ -34,9 +33,6 @@ import type {
   IpFamily,
   StatusUpdate,
 } from './types.js';
-
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-const dockerClusters = { group, version, plural };
 
 function isApiError(error: unknown, ...codes: number[]): boolean {
   return error instanceof k8s.ApiException && codes.includes(error.code);
@@ -110,7 +106,7 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
   async function read(ref: DockerClusterRef): Promise<DockerCluster | undefined> {
     try {
       const object = (await objects.getNamespacedCustomObject({
-        ...dockerClusters,
+        ...dockerClusterResource,
         namespace: ref.namespace,
         name: ref.name,
       })) as DockerCluster;
@@ -140,7 +136,7 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     status = false,
   ): Promise<DockerCluster> {
     const request = {
-      ...dockerClusters,
+      ...dockerClusterResource,
       namespace: object.metadata.namespace as string,
       name: object.metadata.name as string,
       body: {

@@ -5,6 +5,8 @@ export const clusterGroup = 'cluster.x-k8s.io';
 export const clusterVersion = 'v1beta2';
 export const clusterPlural = 'clusters';
 export const clusterKind = 'Cluster';
+/** How the API server addresses Clusters (group, version, plural), as API clients ask for it. */
+export const clusterResource = { group: clusterGroup, version: clusterVersion, plural: clusterPlural };
 
 /** On a Cluster or a DockerCluster: reconciliation stops while it is present (clusterctl move sets it). */
 export const pausedAnnotation = 'cluster.x-k8s.io/paused';

@@ -7,6 +7,8 @@ export const version = 'v1alpha1';
 export const kind = 'DockerCluster';
 export const plural = 'dockerclusters';
 export const apiVersion = `${group}/${version}`;
+/** How the API server addresses DockerClusters (group, version, plural), as API clients ask for it. */
+export const dockerClusterResource = { group, version, plural };
 
 /** Held on every DockerCluster until its load balancer is gone. */
 export const finalizer = 'dockercluster.infrastructure.cluster.x-k8s.io';

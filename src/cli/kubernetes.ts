@@ -1,12 +1,11 @@
 // The CLI's reads of DockerClusters, with a short timeout and errors that say which API server failed.
 import * as k8s from '@kubernetes/client-node';
-import { type DockerCluster, group, plural, version } from '../api/dockercluster.js';
+import { type DockerCluster, dockerClusterResource } from '../api/dockercluster.js';
 import { kubeConfigFrom } from '../clients.js';
 import type { Config } from '../config.js';
 import { CliError, exitCodes, KubernetesUnreachableError, NotFoundError } from './errors.js';
 
 const requestTimeoutMs = 5_000;
-const dockerClusters = { group, version, plural };
 
 /** Aborts every request that has no answer within requestTimeoutMs. */
 const timeout = {
@@ -51,7 +50,7 @@ export class DockerClusters {
   async get(namespace: string, name: string): Promise<DockerCluster> {
     try {
       return (await this.objects.getNamespacedCustomObject(
-        { ...dockerClusters, namespace, name },
+        { ...dockerClusterResource, namespace, name },
         timeout,
       )) as DockerCluster;
     } catch (error) {
@@ -66,7 +65,7 @@ export class DockerClusters {
   async list(): Promise<DockerCluster[]> {
     try {
       const list = (await this.objects.listClusterCustomObject(
-        dockerClusters,
+        dockerClusterResource,
         timeout,
       )) as k8s.KubernetesListObject<DockerCluster>;
       return list.items.sort((a, b) => keyOf(a).localeCompare(keyOf(b)));

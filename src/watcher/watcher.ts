@@ -1,8 +1,10 @@
 // The watcher: lists and watches DockerClusters and CAPI Clusters, and turns each meaningful change into
 // a "changed" signal to the DockerCluster's workflow (starting it when needed).
 import * as k8s from '@kubernetes/client-node';
-import { type Cluster, clusterGroup, clusterPlural, clusterVersion, watchFilterLabel } from '../api/capi.js';
-import { type DockerCluster, group, plural, version } from '../api/dockercluster.js';
+import type { Client } from '@temporalio/client';
+import { type Cluster, clusterResource, watchFilterLabel } from '../api/capi.js';
+import { type DockerCluster, dockerClusterResource } from '../api/dockercluster.js';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import {
   clusterFingerprint,
@@ -11,7 +13,7 @@ import {
   isFirstProvisioningWrite,
   refOf,
 } from './changes.js';
-import type { Signaller } from './signaller.js';
+import { Signaller } from './signaller.js';
 
 export interface WatcherOptions {
   kubeConfig: k8s.KubeConfig;
@@ -53,12 +55,8 @@ function informerFor<T extends k8s.KubernetesObject>(options: WatcherOptions, re
 
 export function startWatcher(options: WatcherOptions): Watcher {
   const { signaller, logger } = options;
-  const dockerClusters = informerFor<DockerCluster>(options, { group, version, plural });
-  const clusters = informerFor<Cluster>(options, {
-    group: clusterGroup,
-    version: clusterVersion,
-    plural: clusterPlural,
-  });
+  const dockerClusters = informerFor<DockerCluster>(options, dockerClusterResource);
+  const clusters = informerFor<Cluster>(options, clusterResource);
   /** The last version of each DockerCluster that was acted on (or found to need nothing). */
   const seenDockerClusters = new Map<string, DockerCluster>();
   const seenClusters = new Map<string, string>();
@@ -152,4 +150,24 @@ export function startWatcher(options: WatcherOptions): Watcher {
       await Promise.all([dockerClusters.stop(), clusters.stop()]);
     },
   };
+}
+
+/** The watcher as the provider's configuration describes it, signalling workflows through `client`. */
+export function startConfiguredWatcher(
+  config: Config,
+  deps: { kubeConfig: k8s.KubeConfig; client: Client; logger: Logger; onRestart?: () => void },
+): Watcher {
+  return startWatcher({
+    kubeConfig: deps.kubeConfig,
+    signaller: new Signaller({
+      client: deps.client,
+      taskQueue: config.CAPDT_TASK_QUEUE,
+      resyncSeconds: config.CAPDT_RESYNC_SECONDS,
+      logger: deps.logger,
+    }),
+    logger: deps.logger,
+    ...(deps.onRestart && { onRestart: deps.onRestart }),
+    ...(config.CAPDT_WATCH_NAMESPACE && { namespace: config.CAPDT_WATCH_NAMESPACE }),
+    ...(config.CAPDT_WATCH_FILTER && { watchFilter: config.CAPDT_WATCH_FILTER }),
+  });
 }

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createKubernetesActivities } from '../../src/activities/kubernetes.js';
 import type { DockerClusterRef } from '../../src/activities/types.js';
 import { type DockerCluster, endpointFromLoadBalancerAnnotation } from '../../src/api/dockercluster.js';
+import { mergePatch } from '../../src/clients.js';
 import { createNamespace, eventually, kubeConfig, uniqueName } from '../support/stack.js';
 
 const dockerClusters = {
@@ -18,7 +19,6 @@ const dockerClusters = {
 const clusters = { group: 'cluster.x-k8s.io', version: 'v1beta2', plural: 'clusters' };
 const ourFinalizer = 'dockercluster.infrastructure.cluster.x-k8s.io';
 const otherFinalizer = 'other.example.com/cleanup';
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 type Metadata = Omit<k8s.V1ObjectMeta, 'name' | 'namespace'>;
 

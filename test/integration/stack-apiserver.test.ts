@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { mergePatch } from '../../src/clients.js';
 import { createNamespace, eventually, kubeConfig, kubeConfigFor, uniqueName } from '../support/stack.js';
 
 const cluster = { group: 'cluster.x-k8s.io', version: 'v1beta2', plural: 'clusters' };
@@ -33,7 +34,7 @@ describe('kube-apiserver', () => {
 
     const patched = await objects.patchNamespacedCustomObject(
       { ...cluster, namespace, name, body: { metadata: { labels: { smoke: 'yes' } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      mergePatch,
     );
     assert.notEqual(patched.metadata.resourceVersion, created.metadata.resourceVersion);
 
@@ -43,7 +44,7 @@ describe('kube-apiserver', () => {
 
     await objects.patchNamespacedCustomObject(
       { ...cluster, namespace, name, body: { metadata: { finalizers: null } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      mergePatch,
     );
     await eventually('the Cluster to be gone', async () => {
       try {

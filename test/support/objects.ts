@@ -2,20 +2,16 @@
 // DockerClusters in one namespace of the real API server, and a look at their load-balancer containers.
 import * as k8s from '@kubernetes/client-node';
 import { ownerNamespaceLabel, ownerUidLabel } from '../../src/activities/load-balancer.js';
-import { clusterGroup, clusterPlural, clusterVersion } from '../../src/api/capi.js';
+import { clusterGroup, clusterResource, clusterVersion } from '../../src/api/capi.js';
 import {
   apiVersion,
   type DockerCluster,
   type DockerClusterSpec,
+  dockerClusterResource,
   group,
-  plural,
-  version,
 } from '../../src/api/dockercluster.js';
+import { mergePatch } from '../../src/clients.js';
 import { createNamespace, docker, eventually, kubeConfig } from './stack.js';
-
-const dockerClusters = { group, version, plural };
-const clusters = { group: clusterGroup, version: clusterVersion, plural: clusterPlural };
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 type Owner = { metadata: { name: string; uid: string } };
 
@@ -47,7 +43,7 @@ export class TestObjects {
     spec: object = { infrastructureRef: { apiGroup: group, kind: 'DockerCluster', name } },
   ): Promise<Owner> {
     return (await this.api.createNamespacedCustomObject({
-      ...clusters,
+      ...clusterResource,
       namespace: this.namespace,
       body: { apiVersion: `${clusterGroup}/${clusterVersion}`, kind: 'Cluster', metadata: { name }, spec },
     })) as Owner;
@@ -58,7 +54,7 @@ export class TestObjects {
     options: { owner?: Owner; annotations?: Record<string, string>; spec?: DockerClusterSpec } = {},
   ): Promise<DockerCluster> {
     return (await this.api.createNamespacedCustomObject({
-      ...dockerClusters,
+      ...dockerClusterResource,
       namespace: this.namespace,
       body: {
         apiVersion,
@@ -87,7 +83,7 @@ export class TestObjects {
   async read(name: string): Promise<DockerCluster | undefined> {
     try {
       return (await this.api.getNamespacedCustomObject({
-        ...dockerClusters,
+        ...dockerClusterResource,
         namespace: this.namespace,
         name,
       })) as DockerCluster;
@@ -99,17 +95,21 @@ export class TestObjects {
 
   async patch(name: string, body: object): Promise<void> {
     await this.api.patchNamespacedCustomObject(
-      { ...dockerClusters, namespace: this.namespace, name, body },
+      { ...dockerClusterResource, namespace: this.namespace, name, body },
       mergePatch,
     );
   }
 
   async delete(name: string): Promise<void> {
-    await this.api.deleteNamespacedCustomObject({ ...dockerClusters, namespace: this.namespace, name });
+    await this.api.deleteNamespacedCustomObject({
+      ...dockerClusterResource,
+      namespace: this.namespace,
+      name,
+    });
   }
 
   async deleteCluster(name: string): Promise<void> {
-    await this.api.deleteNamespacedCustomObject({ ...clusters, namespace: this.namespace, name });
+    await this.api.deleteNamespacedCustomObject({ ...clusterResource, namespace: this.namespace, name });
   }
 
   untilReady(name: string, timeoutMs?: number): Promise<DockerCluster> {

@@ -10,8 +10,7 @@ import type { PolicyRule } from '../../src/api/rbac.js';
 import { kubeConfigFrom } from '../../src/clients.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { logger } from '../../src/logger.js';
-import { Signaller } from '../../src/watcher/signaller.js';
-import { startWatcher, type Watcher } from '../../src/watcher/watcher.js';
+import { startConfiguredWatcher, type Watcher } from '../../src/watcher/watcher.js';
 import { createWorker } from '../../src/worker.js';
 import { TestObjects } from './objects.js';
 import {
@@ -85,17 +84,7 @@ export async function startProvider(options: {
   const connection = await Connection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
   const client = new Client({ connection });
   const providerKubeConfig = kubeConfigFrom(config);
-  const watcher: Watcher = startWatcher({
-    kubeConfig: providerKubeConfig,
-    signaller: new Signaller({
-      client,
-      taskQueue: config.CAPDT_TASK_QUEUE,
-      resyncSeconds: config.CAPDT_RESYNC_SECONDS,
-      logger,
-    }),
-    logger,
-    namespace: options.namespace,
-  });
+  const watcher: Watcher = startConfiguredWatcher(config, { kubeConfig: providerKubeConfig, client, logger });
   await watcher.started;
 
   return {
