@@ -6,6 +6,7 @@ use_local_stack() {
   local name value
   while IFS='=' read -r name value; do
     name=${name#export }
+    if [ "$name" = PATH ]; then eval "export PATH=$value"; continue; fi # kubectl and clusterctl first
     [ -n "${!name:-}" ] || export "$name=$value"
   done < <(bash scripts/stack.sh env)
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The local stack the provider and its tests run on: a Docker engine, etcd + kube-apiserver,
-# the Temporal dev server and a local HAProxy image. Every part is the real program.
+# The local stack the provider and its tests run on: a Docker engine, a CAPI management cluster (etcd,
+# kube-apiserver, kube-controller-manager, CAPI's core manager, with kubectl and clusterctl), the Temporal
+# dev server and a local HAProxy image. Every part is the real program.
 #
-#   stack.sh up       start what is not running (idempotent), install the CRDs
+#   stack.sh up       start what is not running (idempotent), install CAPI's and the provider's CRDs
 #   stack.sh down     stop what this script started (by pid), keep the data
-#   stack.sh stop PART   stop one part it started (dockerd, etcd, kube-apiserver, temporal); `up` starts it again
+#   stack.sh stop PART   stop one part it started (dockerd, etcd, kube-apiserver, kube-controller-manager,
+#                     capi-manager, temporal); `up` starts it again
 #   stack.sh status   one line per part
-#   stack.sh env      shell exports for clients (eval "$(stack.sh env)")
+#   stack.sh env      shell exports for clients (eval "$(stack.sh env)"), kubectl and clusterctl on PATH
 #   stack.sh kubeconfig USER [GROUP]   write a kubeconfig for a client-certificate identity, print its path
 #   stack.sh clean    down, then delete all state (etcd data, Temporal database, certificates)
 set -euo pipefail
@@ -15,6 +17,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CAPDT_CACHE:-$HOME/.cache/capd-temporal}
 STATE=${CAPDT_STACK_DIR:-$CACHE/stack}
 BIN=$CACHE/bin
+# kubectl and clusterctl, by their plain names, for `stack.sh env` to put on PATH.
+TOOLS=$CACHE/path
 PKI=$STATE/pki
 LOGS=$STATE/logs
 RUN=$STATE/run
@@ -121,33 +125,50 @@ haproxy_image_up() {
   rm -rf "$rootfs"
 }
 
-# ---- kube-apiserver and etcd, built from the Go module proxy -----------------------------------
+# ---- Kubernetes, etcd and CAPI, built from the Go module proxy ----------------------------------
 
 module_version() { # tools-dir module → the version that tools/<dir>/go.mod requires
   awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$ROOT/tools/$1/go.mod"
 }
 
-built_binary() { # tools-dir package name → path of the cached binary, built on first use
-  local dir=$1 package=$2 name=$3 key out
+version_ldflags() { # version-package version → -X flags as the upstream release builds set them
+  local package=$1 version=$2 minor=${2#v*.}
+  minor=${minor%%.*}
+  echo "-X $package.gitVersion=$version -X $package.gitMajor=$(echo "${version#v}" | cut -d. -f1) -X $package.gitMinor=$minor"
+}
+
+built_binary() { # tools-dir package name [ldflags] → path of the cached binary, built on first use
+  local dir=$1 package=$2 name=$3 key out started
   key=$(cat "$ROOT/tools/$dir/go.mod" "$ROOT/tools/$dir/go.sum" | sha256sum | cut -c1-12)
   out="$BIN/$name-$key"
   if [ ! -x "$out" ]; then
     log "building $name from the Go module proxy (takes minutes the first time)"
     mkdir -p "$BIN"
+    started=$SECONDS
     (cd "$ROOT/tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w ${4:-}" -o "$out.tmp" "$package") >&2
     mv "$out.tmp" "$out"
+    log "built $name in $((SECONDS - started))s"
   fi
   echo "$out"
 }
 
-kube_apiserver_binary() {
-  local v; v=$(module_version kube-apiserver k8s.io/kubernetes)
-  local minor=${v#v1.}; minor=${minor%%.*}
-  built_binary kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver \
-    "-X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+kubernetes_binary() { # kube-apiserver | kube-controller-manager | kubectl
+  built_binary kubernetes "k8s.io/kubernetes/cmd/$1" "$1" \
+    "$(version_ldflags k8s.io/component-base/version "$(module_version kubernetes k8s.io/kubernetes)")"
+}
+
+capi_binary() { # name package
+  built_binary capi "$2" "$1" \
+    "$(version_ldflags sigs.k8s.io/cluster-api/version "$(module_version capi sigs.k8s.io/cluster-api)")"
 }
 
 etcd_binary() { built_binary etcd go.etcd.io/etcd/server/v3 etcd; }
+
+tools_up() { # kubectl and clusterctl under their own names
+  mkdir -p "$TOOLS"
+  ln -sf "$(kubernetes_binary kubectl)" "$TOOLS/kubectl"
+  ln -sf "$(capi_binary clusterctl sigs.k8s.io/cluster-api/cmd/clusterctl)" "$TOOLS/clusterctl"
+}
 
 sign_cert() { # ca name subject san(optional) usage
   local ca=$1 name=$2 subject=$3 san=$4 usage=$5
@@ -214,7 +235,7 @@ etcd_up() {
 
 kube_apiserver_up() {
   local port binary
-  binary=$(kube_apiserver_binary)
+  binary=$(kubernetes_binary kube-apiserver)
   certificates_up
   if ! pid_alive kube-apiserver; then
     port=$(pick_port kube-apiserver)
@@ -237,34 +258,60 @@ kube_apiserver_up() {
   wait_for "the default namespace" 30 admin_curl "https://127.0.0.1:$(port_of kube-apiserver)/api/v1/namespaces/default"
 }
 
-# ---- CRDs ---------------------------------------------------------------------------------------
+# ---- the management cluster: kube-controller-manager, CRDs and RBAC, CAPI's core manager ---------
 
-crd_files() {
-  local capi_dir
-  capi_dir=$(cd "$ROOT/tools/capi" && go mod download -json sigs.k8s.io/cluster-api | node -e \
-    'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
-  echo "$capi_dir/core/config/crd/bases/cluster.x-k8s.io_clusters.yaml"
-  ls "$ROOT"/config/crd/*.yaml 2>/dev/null || true
+kube_controller_manager_up() {
+  pid_alive kube-controller-manager && return
+  # Garbage collection, namespace deletion and ClusterRole aggregation (CAPI's role and ours are
+  # aggregated); nothing of a real node's controllers is needed.
+  start_process kube-controller-manager "$(kubernetes_binary kube-controller-manager)" \
+    --kubeconfig "$STATE/kubeconfig" --leader-elect=false \
+    --controllers garbage-collector-controller,namespace-controller,clusterrole-aggregation-controller \
+    --bind-address 127.0.0.1 --secure-port "$(pick_port kube-controller-manager)" \
+    --cert-dir "$STATE/kube-controller-manager-certs"
+  wait_for "kube-controller-manager" 60 curl -skf "https://127.0.0.1:$(port_of kube-controller-manager)/healthz"
 }
 
-crd_established() { # name
-  admin_curl "https://127.0.0.1:$(port_of kube-apiserver)/apis/apiextensions.k8s.io/v1/customresourcedefinitions/$1" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
-      const c=(JSON.parse(s).status?.conditions??[]).find(c=>c.type==="Established");
-      process.exit(c?.status==="True"?0:1)})'
+kubectl_admin() { "$(kubernetes_binary kubectl)" --kubeconfig "$STATE/kubeconfig" "$@"; }
+
+capi_module_dir() {
+  (cd "$ROOT/tools/capi" && go mod download -json sigs.k8s.io/cluster-api) |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))'
 }
 
-crds_up() {
-  local file name base
-  base="https://127.0.0.1:$(port_of kube-apiserver)/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-  while read -r file; do
-    name=$(awk '/^metadata:/{m=1} m && /^  name:/{print $2; exit}' "$file")
-    # Server-side apply: creates or updates in one idempotent call.
-    admin_curl -o /dev/null -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
-      --data-binary "@$file" "$base/$name?fieldManager=capd-temporal-stack&force=true" ||
-      die "applying CRD $name from $file failed"
-    wait_for "CRD $name" 30 crd_established "$name"
-  done < <(crd_files)
+CAPI_USER=capi-manager
+
+manifests_up() { # as `clusterctl init` would: CRDs, then RBAC, namespaces and the provider inventory
+  local dir part
+  dir=$(capi_module_dir)
+  for part in crds objects; do
+    node --import tsx "$ROOT/scripts/management-manifests.ts" "$part" "$dir" "$CAPI_USER" |
+      kubectl_admin apply --server-side --force-conflicts --field-manager capd-temporal-stack -f - >/dev/null ||
+      die "installing the management cluster's $part failed"
+    [ "$part" = objects ] || kubectl_admin wait --for condition=Established --timeout 60s crd --all >/dev/null ||
+      die "the CRDs were not established within 60s"
+  done
+}
+
+capi_manager_up() {
+  pid_alive capi-manager && return
+  [ -f "$PKI/$CAPI_USER.crt" ] || sign_cert client-ca "$CAPI_USER" "/CN=$CAPI_USER" "" clientAuth
+  write_kubeconfig "$CAPI_USER" "$STATE/kubeconfig-$CAPI_USER"
+  # CAPI's webhooks are not installed (no cert-manager); its webhook server still starts, on loopback-only
+  # certificates, because the manager always runs one.
+  local webhook_certs=$STATE/capi-webhook-certs
+  if [ ! -f "$webhook_certs/tls.crt" ]; then
+    sign_cert serving-ca capi-webhook "/CN=capi-webhook" "IP:127.0.0.1" serverAuth
+    mkdir -p "$webhook_certs"
+    mv "$PKI/capi-webhook.crt" "$webhook_certs/tls.crt"
+    mv "$PKI/capi-webhook.key" "$webhook_certs/tls.key"
+  fi
+  start_process capi-manager "$(capi_binary capi-manager sigs.k8s.io/cluster-api/core)" \
+    --kubeconfig "$STATE/kubeconfig-$CAPI_USER" --leader-elect=false \
+    --health-addr "127.0.0.1:$(pick_port capi-manager)" \
+    --diagnostics-address "127.0.0.1:$(pick_port capi-diagnostics)" --insecure-diagnostics \
+    --webhook-port "$(pick_port capi-webhook)" --webhook-cert-dir "$webhook_certs"
+  wait_for "CAPI's core manager" 120 curl -sf "http://127.0.0.1:$(port_of capi-manager)/readyz"
 }
 
 # ---- Temporal dev server ------------------------------------------------------------------------
@@ -307,23 +354,27 @@ temporal_up() {
 cmd_up() {
   local started=$SECONDS
   mkdir -p "$STATE"
+  bash "$ROOT/scripts/install.sh" # the manifests are generated by the project's TypeScript
   docker_up
   haproxy_image_up
   etcd_up
   kube_apiserver_up
-  crds_up
+  kube_controller_manager_up
+  manifests_up
+  capi_manager_up
+  tools_up
   temporal_up
   log "up in $((SECONDS - started))s"
 }
 
 cmd_down() {
-  for name in temporal kube-apiserver etcd dockerd; do stop_process "$name"; done
+  for name in temporal capi-manager kube-controller-manager kube-apiserver etcd dockerd; do stop_process "$name"; done
 }
 
 cmd_stop() { # part
   case "${1:-}" in
-    dockerd | etcd | kube-apiserver | temporal) ;;
-    *) die "usage: stack.sh stop dockerd|etcd|kube-apiserver|temporal" ;;
+    dockerd | etcd | kube-apiserver | kube-controller-manager | capi-manager | temporal) ;;
+    *) die "usage: stack.sh stop dockerd|etcd|kube-apiserver|kube-controller-manager|capi-manager|temporal" ;;
   esac
   pid_alive "$1" || die "$1 was not started by this script (no live pid in $RUN), so it is left alone"
   stop_process "$1"
@@ -338,6 +389,7 @@ export TEMPORAL_CLI=$TEMPORAL_VENV/bin/temporal
 export DOCKER_HOST=${DOCKER_HOST:-unix:///var/run/docker.sock}
 export CAPDT_LB_IMAGE=$(lb_image)
 export CAPDT_STACK_DIR=$STATE
+export PATH="$TOOLS:\$PATH"
 EOF
 }
 
@@ -345,9 +397,11 @@ cmd_status() {
   local all=0
   docker info >/dev/null 2>&1 && echo "docker: up" || { echo "docker: down"; all=1; }
   docker image inspect "$(lb_image)" >/dev/null 2>&1 && echo "haproxy image: $(lb_image)" || { echo "haproxy image: missing"; all=1; }
-  for name in etcd kube-apiserver temporal; do
+  for name in etcd kube-apiserver kube-controller-manager capi-manager temporal; do
     if pid_alive "$name"; then echo "$name: up (pid $(cat "$RUN/$name.pid"), port $(port_of "$name"))"; else echo "$name: down"; all=1; fi
   done
+  [ -x "$TOOLS/kubectl" ] && echo "kubectl: $("$TOOLS/kubectl" version --client | head -1)" || { echo "kubectl: missing"; all=1; }
+  [ -x "$TOOLS/clusterctl" ] && echo "clusterctl: $("$TOOLS/clusterctl" version -o short)" || { echo "clusterctl: missing"; all=1; }
   return $all
 }
 

@@ -54,6 +54,16 @@ const settings = {
     .regex(dockerName, 'must be a Docker network name')
     .default('kind')
     .describe('Docker network of the load balancers; created when missing'),
+  CAPDT_NETWORK_SUBNET: z
+    .string()
+    .refine((value) => {
+      const [address, bits] = value.split('/');
+      return isIP(address ?? '') === 4 && /^\d+$/.test(bits ?? '') && Number(bits) >= 8 && Number(bits) <= 29;
+    }, 'must be an IPv4 CIDR such as 172.30.0.0/16 (prefix /8 to /29)')
+    .default('172.30.0.0/16')
+    .describe(
+      'IPv4 subnet the network is created with, so that a re-created load balancer gets its endpoint address back',
+    ),
   CAPDT_HOST_IP: ipAddress
     .default('127.0.0.1')
     .describe('Host address the load balancers publish their ports on'),

@@ -59,6 +59,7 @@ export async function createWorker(
       dockerSettings: {
         defaultImage: config.CAPDT_LB_IMAGE,
         network: config.CAPDT_NETWORK,
+        subnet: config.CAPDT_NETWORK_SUBNET,
         hostIp: config.CAPDT_HOST_IP,
       },
     }),

@@ -8,15 +8,20 @@ import {
   containerLabels,
   containerName,
   haproxyConfig,
+  kindClusterLabel,
+  kindRoleLabel,
+  loadBalancerRole,
   ownerFilter,
+  ownerNameLabel,
+  ownerNamespaceLabel,
   ownerUidLabel,
   statsPort,
 } from './load-balancer.js';
 import type {
   CreatedLoadBalancer,
-  DockerClusterRef,
   IpFamily,
   LoadBalancerAddress,
+  LoadBalancerOwner,
   LoadBalancerSpec,
 } from './types.js';
 
@@ -25,6 +30,8 @@ export interface DockerSettings {
   defaultImage: string;
   /** The Docker network the load balancers join; created when missing. */
   network: string;
+  /** The IPv4 subnet the network is created with, so that a load balancer can be re-created on its address. */
+  subnet: string;
   /** The host address the load balancers' ports are published on. */
   hostIp: string;
 }
@@ -50,9 +57,72 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
   /** The network check under way in this worker, which callers arriving meanwhile share. */
   let networkCheck: Promise<void> | undefined;
 
-  async function findOwned(ref: DockerClusterRef): Promise<Docker.ContainerInfo | undefined> {
-    const found = await docker.listContainers({ all: true, filters: { label: [ownerFilter(ref)] } });
-    return found[0];
+  function addressOn(info: Docker.ContainerInfo | Docker.ContainerInspectInfo, family: IpFamily = 'IPv4') {
+    const network = info.NetworkSettings.Networks[settings.network];
+    return (family === 'IPv6' ? network?.GlobalIPv6Address : network?.IPAddress) || undefined;
+  }
+
+  /**
+   * The DockerCluster's load balancer: the container carrying its uid, or else one with its namespace, name
+   * and cluster labels that holds its endpoint address (the DockerCluster came back under another uid, as
+   * `clusterctl move` brings it). A container that serves another endpoint is never taken.
+   */
+  async function findOwned(owner: LoadBalancerOwner): Promise<Docker.ContainerInfo | undefined> {
+    const [byUid] = await docker.listContainers({
+      all: true,
+      filters: { label: [ownerFilter(owner.dockerCluster)] },
+    });
+    if (byUid || !owner.address || !owner.clusterName) return byUid;
+    const { namespace, name } = owner.dockerCluster;
+    const labels = [
+      `${ownerNamespaceLabel}=${namespace}`,
+      `${ownerNameLabel}=${name}`,
+      `${kindClusterLabel}=${owner.clusterName}`,
+      `${kindRoleLabel}=${loadBalancerRole}`,
+    ];
+    const candidates = await docker.listContainers({ all: true, filters: { label: labels } });
+    return candidates.find((candidate) => addressOn(candidate) === owner.address);
+  }
+
+  /** The container holding an address on the provider's network, if any. */
+  async function holderOf(address: string): Promise<string | undefined> {
+    const network = await docker.getNetwork(settings.network).inspect();
+    const held = Object.values(
+      (network.Containers ?? {}) as Record<
+        string,
+        { Name: string; IPv4Address?: string; IPv6Address?: string }
+      >,
+    ).find(
+      (endpoint) =>
+        endpoint.IPv4Address?.split('/')[0] === address || endpoint.IPv6Address?.split('/')[0] === address,
+    );
+    return held?.Name;
+  }
+
+  function addressTaken(spec: LoadBalancerSpec, holder: string): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(
+      `the load balancer of DockerCluster ${spec.dockerCluster.namespace}/${spec.dockerCluster.name} cannot be ` +
+        `re-created on its endpoint address ${spec.address}: container ${holder} holds it on network ` +
+        `${settings.network}; the endpoint is not moved: stop or disconnect ${holder}`,
+      'AddressInUse',
+    );
+  }
+
+  /** Whether a running load balancer still serves the endpoint: its address and host port as recorded. */
+  function serves(details: Docker.ContainerInspectInfo, spec: LoadBalancerSpec): boolean {
+    const published = details.NetworkSettings.Ports?.[`${spec.port}/tcp`]?.[0]?.HostPort;
+    return (
+      (!spec.address || addressOn(details, spec.ipFamily) === spec.address) &&
+      (!spec.hostPort || published === spec.hostPort)
+    );
+  }
+
+  async function remove(id: string): Promise<void> {
+    try {
+      await docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
   }
 
   async function ensureImage(image: string): Promise<void> {
@@ -78,7 +148,10 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
 
   async function create(spec: LoadBalancerSpec, image: string): Promise<string> {
     const name = containerName(spec.dockerCluster);
-    const publish = { HostIp: settings.hostIp, HostPort: '' };
+    const publish = (hostPort = '') => [{ HostIp: settings.hostIp, HostPort: hostPort }];
+    const ipamConfig = spec.address && {
+      IPAMConfig: spec.ipFamily === 'IPv6' ? { IPv6Address: spec.address } : { IPv4Address: spec.address },
+    };
     try {
       const container = await docker.createContainer({
         name,
@@ -88,12 +161,20 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
         ExposedPorts: { [`${spec.port}/tcp`]: {}, [`${statsPort}/tcp`]: {} },
         HostConfig: {
           NetworkMode: settings.network,
-          PortBindings: { [`${spec.port}/tcp`]: [publish], [`${statsPort}/tcp`]: [publish] },
+          PortBindings: { [`${spec.port}/tcp`]: publish(spec.hostPort), [`${statsPort}/tcp`]: publish() },
           RestartPolicy: { Name: 'unless-stopped' },
         },
+        ...(ipamConfig && { NetworkingConfig: { EndpointsConfig: { [settings.network]: ipamConfig } } }),
       });
       return container.id;
     } catch (error) {
+      if (statusOf(error) === 400 && /configured subnet/.test(messageOf(error))) {
+        throw ApplicationFailure.nonRetryable(
+          `the load balancer cannot be re-created on its endpoint address ${spec.address}: ${messageOf(error)}; ` +
+            `the Docker network ${settings.network} needs a configured subnet that contains it`,
+          'InvalidNetwork',
+        );
+      }
       if (statusOf(error) !== 409) throw error;
       // The name is taken: ours from an attempt that crashed after creating it, or somebody else's.
       const existing = await docker.getContainer(name).inspect();
@@ -149,15 +230,33 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
         CheckDuplicate: true,
         Driver: 'bridge',
         Labels: { [managedNetworkLabel]: 'true' },
+        // A configured subnet lets a re-created load balancer ask for its old address back.
+        IPAM: { Driver: 'default', Config: [{ Subnet: settings.subnet }] },
       });
     } catch (error) {
       if (statusOf(error) === 409) return;
+      // Another worker may have created it meanwhile, taking the subnet: then it is there to use.
+      if ((await networksNamed(settings.network)).length > 0) return;
       if (statusOf(error) === 400 || statusOf(error) === 403) {
         throw ApplicationFailure.nonRetryable(
-          `Docker network ${settings.network} cannot be created: ${messageOf(error)}; set the provider's network to a valid name`,
+          `Docker network ${settings.network} (subnet ${settings.subnet}) cannot be created: ${messageOf(error)}; ` +
+            "set the provider's network to a valid name and its subnet to a free range",
           'InvalidNetwork',
         );
       }
+      throw error;
+    }
+  }
+
+  /** Starts a load balancer; its address taken meanwhile is reported with the container that holds it. */
+  async function start(container: Docker.Container, spec: LoadBalancerSpec): Promise<void> {
+    try {
+      await container.start();
+    } catch (error) {
+      if (statusOf(error) === 304) return;
+      const holder =
+        spec.address && /address already in use/i.test(messageOf(error)) && (await holderOf(spec.address));
+      if (holder) throw addressTaken(spec, holder);
       throw error;
     }
   }
@@ -188,31 +287,37 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     },
 
     /**
-     * Creates the load-balancer container unless it exists, and makes sure it runs. A container that is not
-     * running gets its HAProxy config before it starts, so HAProxy never needs a signal it could miss while
-     * starting up.
+     * Creates the load-balancer container unless it exists, and makes sure it runs and serves the endpoint.
+     * A container that is not running gets its HAProxy config before it starts, so HAProxy never needs a
+     * signal it could miss while starting up. One that came back elsewhere (another address or host port,
+     * as after an engine restart) is replaced by one on the recorded address and port.
      */
     async createLoadBalancer(spec: LoadBalancerSpec): Promise<{ containerId: string; created: boolean }> {
-      const owned = await findOwned(spec.dockerCluster);
-      let containerId = owned?.Id;
-      if (!containerId) {
-        const image = spec.image ?? settings.defaultImage;
-        await ensureImage(image);
-        containerId = await create(spec, image);
-      }
-      if (owned?.State !== 'running') {
-        const container = docker.getContainer(containerId);
-        // A new container holds the image's initial config: write ours without reading first (archive
-        // reads are costly when many containers start at once). An existing one is checked first.
-        if (owned) await writeConfigIfChanged(container, haproxyConfig(spec));
-        else await writeContainerFile(container, configPath, haproxyConfig(spec));
-        try {
-          await container.start();
-        } catch (error) {
-          if (statusOf(error) !== 304) throw error;
+      let owned = await findOwned(spec);
+      if (owned) {
+        const container = docker.getContainer(owned.Id);
+        if (owned.State !== 'running') {
+          await writeConfigIfChanged(container, haproxyConfig(spec));
+          await start(container, spec);
+        }
+        if (!serves(await container.inspect(), spec)) {
+          await remove(owned.Id);
+          owned = undefined;
         }
       }
-      return { containerId, created: !owned };
+      if (owned) return { containerId: owned.Id, created: false };
+
+      const image = spec.image ?? settings.defaultImage;
+      await ensureImage(image);
+      const holder = spec.address && (await holderOf(spec.address));
+      if (holder) throw addressTaken(spec, holder);
+      const containerId = await create(spec, image);
+      const container = docker.getContainer(containerId);
+      // A new container holds the image's initial config: ours is written without reading first (archive
+      // reads are costly when many containers start at once).
+      await writeContainerFile(container, configPath, haproxyConfig(spec));
+      await start(container, spec);
+      return { containerId, created: true };
     },
 
     /** Writes the HAProxy config when it differs, reads it back and reloads HAProxy with SIGHUP. */
@@ -227,7 +332,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
 
     /** The load balancer's address on the provider's network. */
     async getLoadBalancerAddress(
-      input: CreatedLoadBalancer & { ipFamily: IpFamily },
+      input: CreatedLoadBalancer & { ipFamily: IpFamily; port: number },
     ): Promise<LoadBalancerAddress> {
       const details = await inspectCreated(input);
       if (!details.State.Running) {
@@ -237,26 +342,22 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
           'LoadBalancerNotRunning',
         );
       }
-      const network = details.NetworkSettings.Networks[settings.network];
-      const ip = input.ipFamily === 'IPv6' ? network?.GlobalIPv6Address : network?.IPAddress;
+      const ip = addressOn(details, input.ipFamily);
       if (!ip) {
         throw ApplicationFailure.retryable(
           `the load balancer ${details.Name} has no ${input.ipFamily} address on network ${settings.network} yet`,
           'NoAddress',
         );
       }
-      return { containerId: details.Id, ip };
+      const hostPort = details.NetworkSettings.Ports?.[`${input.port}/tcp`]?.[0]?.HostPort;
+      return { containerId: details.Id, ip, ...(hostPort && { hostPort }) };
     },
 
     /** Force-removes the load balancer with its volumes; a container that is already gone is success. */
-    async deleteLoadBalancer(ref: DockerClusterRef): Promise<{ removed: boolean }> {
-      const owned = await findOwned(ref);
+    async deleteLoadBalancer(owner: LoadBalancerOwner): Promise<{ removed: boolean }> {
+      const owned = await findOwned(owner);
       if (!owned) return { removed: false };
-      try {
-        await docker.getContainer(owned.Id).remove({ force: true, v: true });
-      } catch (error) {
-        if (statusOf(error) !== 404) throw error;
-      }
+      await remove(owned.Id);
       return { removed: true };
     },
   };

@@ -221,9 +221,9 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     },
 
     /**
-     * Fills in what the user left empty in spec.controlPlaneEndpoint, and keeps a host the provider filled in
-     * following the load balancer's IP; a host the user set is kept. Returns the object's generation after
-     * the write, for status.observedGeneration, and its resourceVersion.
+     * Fills in what is empty in spec.controlPlaneEndpoint (the CRD refuses to change it once set), marking a
+     * host taken from the load balancer as such. Returns the object's generation after the write, for
+     * status.observedGeneration, and its resourceVersion.
      */
     async setControlPlaneEndpoint(
       ref: DockerClusterRef,
@@ -232,14 +232,9 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
       const action = `setting spec.controlPlaneEndpoint of DockerCluster ${ref.namespace}/${ref.name}`;
       let object = await readExisting(ref, action);
       const current = object.spec?.controlPlaneEndpoint ?? {};
-      const ours =
-        !current.host || object.metadata.annotations?.[endpointFromLoadBalancerAnnotation] === 'true';
-      const wanted = {
-        host: ours ? loadBalancer.host : current.host,
-        port: current.port || loadBalancer.port,
-      };
+      const wanted = { host: current.host || loadBalancer.host, port: current.port || loadBalancer.port };
       if (!isDeepStrictEqual(current, wanted)) {
-        const annotations = ours ? { [endpointFromLoadBalancerAnnotation]: 'true' } : {};
+        const annotations = current.host ? {} : { [endpointFromLoadBalancerAnnotation]: 'true' };
         object = await patchVersion(
           object,
           { metadata: { annotations }, spec: { controlPlaneEndpoint: wanted } },

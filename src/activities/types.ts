@@ -59,14 +59,27 @@ export interface EventRecord {
   message: string;
 }
 
-/** The load balancer of one DockerCluster, as the Docker activities need it. */
-export interface LoadBalancerSpec {
+/** How the Docker activities find a DockerCluster's load balancer. */
+export interface LoadBalancerOwner {
   dockerCluster: DockerClusterRef;
+  clusterName?: string;
+  /**
+   * The endpoint address the provider filled in: the load balancer holds it for good. A container of the same
+   * namespace, name and cluster that holds it is this DockerCluster's even under another uid (the object was
+   * moved by clusterctl to another management cluster, or re-created from a backup).
+   */
+  address?: string;
+}
+
+/** The load balancer of one DockerCluster, as the Docker activities need it. */
+export interface LoadBalancerSpec extends LoadBalancerOwner {
   clusterName: string;
   /** spec.loadbalancerImage; the provider's default image when absent. */
   image?: string;
   port: number;
   ipFamily: IpFamily;
+  /** The host port the endpoint port was published on so far: a re-created load balancer keeps it. */
+  hostPort?: string;
 }
 
 /** A load balancer that createLoadBalancer made or found: the later steps address it by its id. */
@@ -78,6 +91,8 @@ export interface CreatedLoadBalancer {
 export interface LoadBalancerAddress {
   containerId: string;
   ip: string;
+  /** The host port the endpoint port is published on (at the provider's host IP). */
+  hostPort?: string;
 }
 
 export type { ControlPlaneEndpoint };

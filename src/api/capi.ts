@@ -17,16 +17,30 @@ export const watchFilterLabel = 'cluster.x-k8s.io/watch-filter';
 /** Set by CAPI on the objects of a cluster. */
 export const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
 
+/** A metav1.Condition as CAPI writes it on a Cluster. */
+export interface ClusterCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+}
+
 export interface Cluster {
   apiVersion: string;
   kind: string;
   metadata: V1ObjectMeta;
   spec?: {
     paused?: boolean;
+    controlPlaneEndpoint?: { host?: string; port?: number };
     infrastructureRef?: { apiGroup?: string; kind?: string; name?: string };
     clusterNetwork?: {
       pods?: { cidrBlocks?: string[] };
       services?: { cidrBlocks?: string[] };
     };
+  };
+  /** What CAPI's Cluster controller reports; the provider only reads spec. */
+  status?: {
+    initialization?: { infrastructureProvisioned?: boolean };
+    conditions?: ClusterCondition[];
   };
 }

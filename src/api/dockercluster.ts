@@ -22,8 +22,8 @@ export const contractLabels = {
 export const defaultEndpointPort = 6443;
 
 /**
- * Set when the provider filled spec.controlPlaneEndpoint.host from the load balancer's IP, so that it may
- * follow the IP when the container is recreated; a host the user set is never changed.
+ * Set when the provider filled spec.controlPlaneEndpoint.host from the load balancer's IP: the load balancer
+ * holds that address for good (a re-created one asks for it back). A host the user set is theirs to serve.
  */
 export const endpointFromLoadBalancerAnnotation =
   'dockercluster.infrastructure.cluster.x-k8s.io/endpoint-from-load-balancer';
@@ -60,7 +60,7 @@ export const specSchema = {
     controlPlaneEndpoint: {
       type: 'object',
       description:
-        'The endpoint used to reach the control plane; filled in from the load balancer when empty.',
+        'The endpoint used to reach the control plane; filled in from the load balancer when empty, and fixed once set (CAPI copies it into the Cluster only once).',
       properties: {
         host: {
           type: 'string',
@@ -87,6 +87,14 @@ export const specSchema = {
     },
   },
   additionalProperties: false,
+  'x-kubernetes-validations': [
+    {
+      // A transition rule: checked on updates only, against the object as it was.
+      rule: "!has(oldSelf.controlPlaneEndpoint) || !has(oldSelf.controlPlaneEndpoint.host) || oldSelf.controlPlaneEndpoint.host == '' || (has(self.controlPlaneEndpoint) && self.controlPlaneEndpoint == oldSelf.controlPlaneEndpoint)",
+      message:
+        'spec.controlPlaneEndpoint cannot be changed once its host is set: CAPI copies it into the Cluster only once; create a new DockerCluster for another endpoint',
+    },
+  ],
 } as const;
 
 export const statusSchema = {

@@ -24,7 +24,13 @@ import {
 } from '@temporalio/workflow';
 import type { DockerActivities } from '../activities/docker.js';
 import type { KubernetesActivities } from '../activities/kubernetes.js';
-import type { ClusterView, ConditionUpdate, DockerClusterView, EventRecord } from '../activities/types.js';
+import type {
+  ClusterView,
+  ConditionUpdate,
+  DockerClusterView,
+  EventRecord,
+  LoadBalancerOwner,
+} from '../activities/types.js';
 import { conditionTypes, defaultEndpointPort, finalizer } from '../api/dockercluster.js';
 import { ownerClusterNameKey } from '../api/search-attributes.js';
 import {
@@ -192,8 +198,9 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
   async function reconcile(): Promise<Outcome> {
     const dockerCluster = await kube.getDockerCluster(`Get ${what}`, ref);
     if (!dockerCluster) {
-      // Gone (or re-created under another uid) without our finalizer's help: leave no container behind.
-      await docker.deleteLoadBalancer('Delete any load balancer left behind', ref);
+      // Gone without our finalizer's help (clusterctl move strips finalizers and deletes the source objects
+      // while paused): the load balancer may serve the DockerCluster elsewhere now, so it is left alone.
+      log.info('The DockerCluster is gone; its load balancer is left as it is', logFields());
       state.phase = 'Deleted';
       return done;
     }
@@ -209,7 +216,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
         })
       : null;
     if (!cluster) {
-      if (dockerCluster.deleting) return await reconcileDelete();
+      if (dockerCluster.deleting) return await reconcileDelete(dockerCluster);
       enter('WaitingForOwner');
       log.info('Waiting for the Cluster controller to set the owner reference', logFields());
       return waitForChange;
@@ -232,7 +239,9 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       return waitForChange;
     }
 
-    return dockerCluster.deleting ? await reconcileDelete() : await reconcileNormal(dockerCluster, cluster);
+    return dockerCluster.deleting
+      ? await reconcileDelete(dockerCluster)
+      : await reconcileNormal(dockerCluster, cluster);
   }
 
   async function reconcileNormal(dockerCluster: DockerClusterView, cluster: ClusterView): Promise<Outcome> {
@@ -242,14 +251,17 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     }
     if (state.phase !== 'Ready') enter('Provisioning');
 
-    const port = dockerCluster.spec.controlPlaneEndpoint?.port ?? defaultEndpointPort;
+    const { controlPlaneEndpoint } = dockerCluster.spec;
+    const port = controlPlaneEndpoint?.port ?? defaultEndpointPort;
+    const owner = loadBalancerOwner(dockerCluster);
     await dockerQuick.ensureNetwork('Ensure Docker network');
     const loadBalancer = await docker.createLoadBalancer('Create load balancer container', {
-      dockerCluster: ref,
+      ...owner,
       clusterName: cluster.name,
       port,
       ipFamily: cluster.ipFamily,
       ...(dockerCluster.spec.loadbalancerImage && { image: dockerCluster.spec.loadbalancerImage }),
+      ...(state.hostPort && { hostPort: state.hostPort }),
     });
     if (loadBalancer.created) {
       event(
@@ -271,19 +283,25 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       dockerCluster: ref,
       containerId: loadBalancer.containerId,
       ipFamily: cluster.ipFamily,
+      port,
     });
     state.containerId = address.containerId;
+    if (address.hostPort) state.hostPort = address.hostPort;
 
-    const { controlPlaneEndpoint } = dockerCluster.spec;
-    const userHost = dockerCluster.endpointFromLoadBalancer ? undefined : controlPlaneEndpoint?.host;
-    const endpoint = { host: userHost || address.ip, port };
+    // The endpoint is written once, from the load balancer; afterwards the load balancer keeps its address.
     let generation = dockerCluster.generation;
-    if (controlPlaneEndpoint?.host !== endpoint.host || controlPlaneEndpoint?.port !== port) {
-      const summary = `Set spec.controlPlaneEndpoint ${endpoint.host}:${port}`;
+    if (!controlPlaneEndpoint?.host || !controlPlaneEndpoint.port) {
+      const summary = `Set spec.controlPlaneEndpoint ${controlPlaneEndpoint?.host || address.ip}:${port}`;
       const written = await kube.setControlPlaneEndpoint(summary, ref, { host: address.ip, port });
       wrote(written.resourceVersion);
       generation = written.generation;
+    } else if (owner.address && address.ip !== owner.address) {
+      throw ApplicationFailure.nonRetryable(
+        `load balancer ${address.containerId.slice(0, 12)} is on ${address.ip}, not on the endpoint ${owner.address}; the endpoint is not moved`,
+        'EndpointMismatch',
+      );
     }
+    const endpoint = { host: controlPlaneEndpoint?.host || address.ip, port };
     state.endpoint = endpoint;
 
     await kube.updateStatus('Mark ready', ref, {
@@ -305,16 +323,27 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     return waitForChange;
   }
 
-  async function reconcileDelete(): Promise<Outcome> {
+  async function reconcileDelete(dockerCluster: DockerClusterView): Promise<Outcome> {
     const message = 'Deleting the load balancer';
     await kube.updateStatus('Set Deleting conditions', ref, {
       conditions: [available('False', 'Deleting', message), ready('False', 'Deleting', message), notPaused],
     });
     enter('Deleting', 'Deleting', message);
-    await docker.deleteLoadBalancer('Delete load balancer container', ref);
+    await docker.deleteLoadBalancer('Delete load balancer container', loadBalancerOwner(dockerCluster));
     await kube.removeFinalizer(`Remove finalizer ${finalizer}`, ref);
     state.phase = 'Deleted';
     return done;
+  }
+
+  /** How the Docker activities find this DockerCluster's load balancer, under this uid or a former one. */
+  function loadBalancerOwner(dockerCluster: DockerClusterView): LoadBalancerOwner {
+    const host = dockerCluster.spec.controlPlaneEndpoint?.host;
+    return {
+      dockerCluster: ref,
+      ...(dockerCluster.ownerClusterName && { clusterName: dockerCluster.ownerClusterName }),
+      // Only an address the provider filled in from the load balancer is the load balancer's to hold.
+      ...(dockerCluster.endpointFromLoadBalancer && host && { address: host }),
+    };
   }
 
   /** Puts a failed reconcile on the object (condition, Event once per message) and schedules a slow retry. */

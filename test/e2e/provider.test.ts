@@ -1,19 +1,25 @@
-// End to end on the real stack: the watcher and the worker run as the provider does, and the test acts as
-// a user (and as CAPI's Cluster controller, which would set the owner reference).
+// End to end with CAPI's own controllers: the test acts as a CAPI user (Clusters and DockerClusters, nothing
+// more); CAPI's Cluster controller sets the owner reference, copies the endpoint and reports the infrastructure;
+// the provider's watcher and worker run as they are deployed, under the deploy manifests' ClusterRole.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { kindRoleLabel } from '../../src/activities/load-balancer.js';
-import { pausedAnnotation } from '../../src/api/capi.js';
+import { type Cluster, clusterGroup } from '../../src/api/capi.js';
 import { finalizer } from '../../src/api/dockercluster.js';
 import { localActivityOf } from '../../src/observability/history.js';
 import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
-import { ownerReference, TestObjects } from '../support/objects.js';
+import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
 import { docker, eventually, uniqueName } from '../support/stack.js';
 
-describe('the provider, end to end, under the least-privilege ClusterRole of the deploy manifests', () => {
+function conditionOf(cluster: Cluster | undefined, type: string) {
+  return cluster?.status?.conditions?.find((condition) => condition.type === type);
+}
+
+describe('the provider with CAPI, end to end, under the least-privilege ClusterRole', () => {
   const engine = docker();
   let objects: TestObjects;
   let provider: RunningProvider;
@@ -30,14 +36,35 @@ describe('the provider, end to end, under the least-privilege ClusterRole of the
     await provider.stop();
   });
 
-  it('provisions a DockerCluster: finalizer, running HAProxy container, endpoint = its IP:6443, ready', async () => {
+  /** CAPI reports the infrastructure: provisioned, InfrastructureReady, the DockerCluster's endpoint copied. */
+  async function untilCapiReports(name: string): Promise<Cluster> {
+    return await eventually(
+      `Cluster ${name} to report its infrastructure ready`,
+      async () => {
+        const cluster = await objects.readCluster(name);
+        return cluster?.status?.initialization?.infrastructureProvisioned &&
+          conditionOf(cluster, 'InfrastructureReady')?.status === 'True' &&
+          cluster.spec?.controlPlaneEndpoint?.host
+          ? cluster
+          : undefined;
+      },
+      90_000,
+    );
+  }
+
+  it('Cluster first: CAPI sets the owner, the provider provisions, CAPI reports InfrastructureReady', async () => {
     const name = uniqueName('ready');
-    const cluster = await objects.createCluster(name);
     const appliedAt = Date.now();
-    const created = await objects.createDockerCluster(name, { owner: cluster });
+    await objects.createCluster(name);
+    const created = await objects.createDockerCluster(name);
     const ready = await objects.untilReady(name);
+    const cluster = await untilCapiReports(name);
     const secondsToReady = (Date.now() - appliedAt) / 1000;
 
+    const [owner] = ready.metadata.ownerReferences ?? [];
+    assert.equal(owner?.kind, 'Cluster', 'CAPI set the owner reference');
+    assert.equal(owner?.name, name);
+    assert.ok(owner?.apiVersion.startsWith(`${clusterGroup}/`));
     assert.equal(ready.status?.initialization?.provisioned, true);
     assert.deepEqual(ready.metadata.finalizers, [finalizer]);
     const conditions = Object.fromEntries((ready.status?.conditions ?? []).map((c) => [c.type, c.status]));
@@ -50,10 +77,13 @@ describe('the provider, end to end, under the least-privilege ClusterRole of the
     assert.equal(container.Labels[kindRoleLabel], 'external-load-balancer');
     assert.equal(container.Labels['io.x-k8s.kind.cluster'], name);
     const details = await engine.getContainer(container.Id).inspect();
-    assert.deepEqual(ready.spec?.controlPlaneEndpoint, {
-      host: details.NetworkSettings.Networks[network]?.IPAddress,
-      port: 6443,
-    });
+    const endpoint = { host: details.NetworkSettings.Networks[network]?.IPAddress, port: 6443 };
+    assert.deepEqual(ready.spec?.controlPlaneEndpoint, endpoint);
+    assert.deepEqual(
+      cluster.spec?.controlPlaneEndpoint,
+      endpoint,
+      "CAPI copied the DockerCluster's endpoint",
+    );
 
     const stats = details.NetworkSettings.Ports['8404/tcp']?.[0];
     assert.equal(stats?.HostIp, '127.0.0.1');
@@ -69,43 +99,34 @@ describe('the provider, end to end, under the least-privilege ClusterRole of the
     const activities = events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
     const localActivities = events.filter((e) => localActivityOf(e) !== undefined);
     console.log(
-      `# apply → ready: ${secondsToReady.toFixed(2)} s; history: ${events.length} events, ${activities.length} activities, ${localActivities.length} local activities`,
+      `# apply → InfrastructureReady: ${secondsToReady.toFixed(2)} s; history: ${events.length} events, ${activities.length} activities, ${localActivities.length} local activities`,
     );
 
-    await objects.delete(name);
+    // The endpoint is fixed once set: the API server refuses a change, with the reason.
+    await assert.rejects(
+      objects.patch(name, { spec: { controlPlaneEndpoint: { host: '10.0.0.99', port: 6443 } } }),
+      (error) =>
+        error instanceof k8s.ApiException &&
+        error.code === 422 &&
+        /controlPlaneEndpoint cannot be changed once its host is set/.test(String(error.body)),
+    );
+
+    const deletedAt = Date.now();
+    await objects.deleteCluster(name);
     await objects.untilGone(name);
+    await objects.untilClusterGone(name);
+    console.log(
+      `# delete Cluster → DockerCluster and Cluster gone: ${((Date.now() - deletedAt) / 1000).toFixed(2)} s`,
+    );
     assert.deepEqual(
       await objects.containersOf(created.metadata.uid as string),
       [],
-      'the container is removed with the object',
+      "deleting the Cluster removed its DockerCluster's container",
     );
   });
 
-  it('does nothing while paused, and resumes when the pause is lifted', async () => {
-    const name = uniqueName('paused');
-    const { dockerCluster: created } = await objects.createPair(name);
-    await objects.untilReady(name);
-    const uid = created.metadata.uid as string;
-
-    await objects.patch(name, { metadata: { annotations: { [pausedAnnotation]: '' } } });
-    await eventually('the Paused condition', async () => {
-      const paused = (await objects.read(name))?.status?.conditions?.find((c) => c.type === 'Paused');
-      return paused?.status === 'True' ? paused : undefined;
-    });
-    await objects.delete(name);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const held = await objects.read(name);
-    assert.ok(held?.metadata.deletionTimestamp, 'the deletion is recorded');
-    assert.deepEqual(held?.metadata.finalizers, [finalizer], 'but not acted on while paused');
-    assert.equal((await objects.containersOf(uid)).length, 1);
-
-    await objects.patch(name, { metadata: { annotations: { [pausedAnnotation]: null } } });
-    await objects.untilGone(name);
-    assert.deepEqual(await objects.containersOf(uid), []);
-  });
-
-  it('waits for the owner reference of a DockerCluster created before its Cluster', async () => {
-    const name = uniqueName('orphan');
+  it('DockerCluster first: it waits without a finalizer until CAPI sets the owner', async () => {
+    const name = uniqueName('infra-first');
     const created = await objects.createDockerCluster(name);
     const uid = created.metadata.uid as string;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -118,12 +139,56 @@ describe('the provider, end to end, under the least-privilege ClusterRole of the
       .query<{ phase: string }>('state');
     assert.equal(state.phase, 'WaitingForOwner');
 
-    const cluster = await objects.createCluster(name);
-    await objects.patch(name, { metadata: { ownerReferences: [ownerReference(cluster)] } });
+    await objects.createCluster(name);
     await objects.untilReady(name);
+    await untilCapiReports(name);
     assert.equal((await objects.containersOf(uid)).length, 1);
 
-    await objects.delete(name);
+    await objects.deleteCluster(name);
     await objects.untilGone(name);
+    assert.deepEqual(await objects.containersOf(uid), []);
+  });
+
+  it('Cluster.spec.paused: the provider does nothing, not even a deletion, until it is lifted', async () => {
+    const name = uniqueName('paused');
+    const { dockerCluster: created } = await objects.createPair(name);
+    await objects.untilReady(name);
+    const uid = created.metadata.uid as string;
+
+    await objects.patchCluster(name, { spec: { paused: true } });
+    const paused = await eventually('the Paused condition', async () => {
+      const condition = (await objects.read(name))?.status?.conditions?.find((c) => c.type === 'Paused');
+      return condition?.status === 'True' ? condition : undefined;
+    });
+    assert.match(paused.message, /spec\.paused/);
+    await objects.delete(name);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const held = await objects.read(name);
+    assert.ok(held?.metadata.deletionTimestamp, 'the deletion is recorded');
+    assert.deepEqual(held?.metadata.finalizers, [finalizer], 'but not acted on while paused');
+    assert.equal((await objects.containersOf(uid)).length, 1);
+
+    await objects.patchCluster(name, { spec: { paused: false } });
+    await objects.untilGone(name);
+    assert.deepEqual(await objects.containersOf(uid), []);
+    await objects.deleteCluster(name);
+  });
+
+  it('10 Clusters at once: all provisioned, then all deleted with their load balancers', async () => {
+    const names = Array.from({ length: 10 }, (_, index) => uniqueName(`ten-${index}`));
+    const appliedAt = Date.now();
+    const created = await Promise.all(names.map((name) => objects.createPair(name)));
+    await Promise.all(names.map((name) => untilCapiReports(name)));
+    const readyAfter = (Date.now() - appliedAt) / 1000;
+
+    const deletedAt = Date.now();
+    await Promise.all(names.map((name) => objects.deleteCluster(name)));
+    await Promise.all(names.map((name) => objects.untilClusterGone(name, 60_000)));
+    console.log(
+      `# 10 Clusters: apply → all InfrastructureReady ${readyAfter.toFixed(2)} s; delete → all gone ${((Date.now() - deletedAt) / 1000).toFixed(2)} s`,
+    );
+    for (const { dockerCluster } of created) {
+      assert.deepEqual(await objects.containersOf(dockerCluster.metadata.uid as string), []);
+    }
   });
 });

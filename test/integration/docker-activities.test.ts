@@ -18,12 +18,12 @@ import {
   ownerUidLabel,
 } from '../../src/activities/load-balancer.js';
 import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
-import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
+import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from '../support/stack.js';
 
 const engine = new Docker();
 const image = stackEnv('CAPDT_LB_IMAGE');
 const network = uniqueName('capdt-test');
-const settings = { defaultImage: image, network, hostIp: '127.0.0.1' };
+const settings = { defaultImage: image, network, subnet: uniqueSubnet(), hostIp: '127.0.0.1' };
 const activities = createDockerActivities(engine, settings);
 
 /** Every ref and container name a test uses, so that after() removes whatever they left. */
@@ -115,7 +115,7 @@ describe('ensureNetwork', () => {
 
   it('creates exactly one network when many reconciles ask at once', async () => {
     const racing = uniqueName('capdt-race');
-    const racer = createDockerActivities(engine, { ...settings, network: racing });
+    const racer = createDockerActivities(engine, { ...settings, network: racing, subnet: uniqueSubnet() });
     try {
       await Promise.all(Array.from({ length: 8 }, () => racer.ensureNetwork()));
       const named = (await engine.listNetworks()).filter((candidate) => candidate.Name === racing);
@@ -129,7 +129,7 @@ describe('ensureNetwork', () => {
 
   it('removes an unused duplicate of its own network that an earlier race left', async () => {
     const doubled = uniqueName('capdt-dup');
-    const racer = createDockerActivities(engine, { ...settings, network: doubled });
+    const racer = createDockerActivities(engine, { ...settings, network: doubled, subnet: uniqueSubnet() });
     try {
       await racer.ensureNetwork();
       const [label] = Object.entries((await engine.getNetwork(doubled).inspect()).Labels ?? {});
@@ -226,19 +226,21 @@ describe('a load balancer through its life', () => {
       dockerCluster: ref,
       containerId,
       ipFamily: 'IPv4',
+      port: 6443,
     });
     const details = await engine.getContainer(containerId).inspect();
     const expected = details.NetworkSettings.Networks[network]?.IPAddress;
     assert.ok(expected, `the container has an address on ${network}`);
-    assert.deepEqual(address, { containerId, ip: expected });
+    const hostPort = details.NetworkSettings.Ports['6443/tcp']?.[0]?.HostPort;
+    assert.deepEqual(address, { containerId, ip: expected, hostPort });
     assert.equal(isIP(address.ip), 4);
   });
 
   it('deleteLoadBalancer removes the container, and a second call is a no-op', async () => {
-    assert.deepEqual(await activities.deleteLoadBalancer(ref), { removed: true });
+    assert.deepEqual(await activities.deleteLoadBalancer({ dockerCluster: ref }), { removed: true });
     assert.equal(await inspectOrNothing(containerId), undefined);
     assert.deepEqual(await ownedContainers(ref), []);
-    assert.deepEqual(await activities.deleteLoadBalancer(ref), { removed: false });
+    assert.deepEqual(await activities.deleteLoadBalancer({ dockerCluster: ref }), { removed: false });
   });
 
   it('configureLoadBalancer and getLoadBalancerAddress fail retryably once it is gone', async () => {
@@ -248,7 +250,7 @@ describe('a load balancer through its life', () => {
     );
     assert.equal(configure.nonRetryable, false);
     const address = await rejectsWithFailure(
-      activities.getLoadBalancerAddress({ dockerCluster: ref, containerId, ipFamily: 'IPv4' }),
+      activities.getLoadBalancerAddress({ dockerCluster: ref, containerId, ipFamily: 'IPv4', port: 6443 }),
       'LoadBalancerMissing',
     );
     assert.equal(address.nonRetryable, false);
@@ -295,7 +297,7 @@ describe('a foreign container with the load balancer name', () => {
   });
 
   it('is left alone by deleteLoadBalancer', async () => {
-    assert.deepEqual(await activities.deleteLoadBalancer(ref), { removed: false });
+    assert.deepEqual(await activities.deleteLoadBalancer({ dockerCluster: ref }), { removed: false });
     await assertForeignUntouched();
   });
 });
@@ -319,5 +321,112 @@ describe('a load-balancer image that does not exist', () => {
     assert.match(failure.message, new RegExp(missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
     assert.deepEqual(await ownedContainers(ref), []);
     assert.equal(await inspectOrNothing(containerName(ref)), undefined);
+  });
+});
+
+describe('a load balancer holds its endpoint address and host port for good', () => {
+  const ref = newRef();
+  const base = { dockerCluster: ref, clusterName: ref.name, port: 6443, ipFamily: 'IPv4' as const };
+  let pinned: LoadBalancerSpec;
+
+  /** The load balancer's address and published endpoint port, as Docker reports them. */
+  async function placeOf(containerId: string) {
+    const details = await engine.getContainer(containerId).inspect();
+    return {
+      ip: details.NetworkSettings.Networks[network]?.IPAddress,
+      hostPort: publishedOnLoopback(details, 6443),
+    };
+  }
+
+  it('is re-created on its address and host port after it was removed by hand', async () => {
+    await activities.ensureNetwork();
+    const first = await activities.createLoadBalancer(base);
+    const place = await placeOf(first.containerId);
+    pinned = { ...base, address: place.ip as string, hostPort: place.hostPort };
+    await engine.getContainer(first.containerId).remove({ force: true });
+
+    const second = await activities.createLoadBalancer(pinned);
+    assert.equal(second.created, true);
+    assert.notEqual(second.containerId, first.containerId);
+    assert.deepEqual(await placeOf(second.containerId), place);
+  });
+
+  it('is replaced when it came back elsewhere (as after an engine restart)', async () => {
+    const [current] = await ownedContainers(ref);
+    assert.ok(current);
+    const place = await placeOf(current.Id);
+    // Moved by hand to another address on the same network.
+    const moved = engine.getNetwork(network);
+    await moved.disconnect({ Container: current.Id, Force: true });
+    await moved.connect({ Container: current.Id });
+    assert.notEqual((await placeOf(current.Id)).ip, place.ip);
+
+    const replaced = await activities.createLoadBalancer(pinned);
+    assert.equal(replaced.created, true);
+    assert.deepEqual(await placeOf(replaced.containerId), place);
+    assert.equal(await inspectOrNothing(current.Id), undefined, 'the misplaced container is gone');
+  });
+
+  it('names the container that took its address, and leaves that container alone', async () => {
+    const [current] = await ownedContainers(ref);
+    assert.ok(current);
+    await engine.getContainer(current.Id).remove({ force: true });
+    const squatterName = uniqueName('squatter');
+    usedNames.add(squatterName);
+    const squatter = await engine.createContainer({
+      name: squatterName,
+      Image: image,
+      HostConfig: { NetworkMode: network },
+      NetworkingConfig: { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: pinned.address } } } },
+    });
+    await squatter.start();
+
+    const failure = await rejectsWithFailure(activities.createLoadBalancer(pinned), 'AddressInUse');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, new RegExp(`${pinned.address?.replaceAll('.', '\\.')}.*${squatterName}`));
+    assert.equal((await squatter.inspect()).State.Running, true);
+
+    await squatter.remove({ force: true });
+    const back = await activities.createLoadBalancer(pinned);
+    assert.deepEqual(await placeOf(back.containerId), { ip: pinned.address, hostPort: pinned.hostPort });
+  });
+
+  it('is adopted by the same DockerCluster under a new uid, but only where it holds that endpoint', async () => {
+    const [current] = await ownedContainers(ref);
+    assert.ok(current);
+    const moved = { ...ref, uid: randomUUID() };
+    usedRefs.push(moved);
+    const otherEndpoint = await rejectsWithFailure(
+      activities.createLoadBalancer({
+        ...pinned,
+        dockerCluster: moved,
+        address: '10.255.255.254',
+        hostPort: undefined,
+      }),
+      'InvalidNetwork',
+    );
+    assert.match(
+      otherEndpoint.message,
+      /10\.255\.255\.254/,
+      'another endpoint is never served by this container',
+    );
+
+    const adopted = await activities.createLoadBalancer({ ...pinned, dockerCluster: moved });
+    assert.deepEqual(adopted, { containerId: current.Id, created: false });
+    const otherCluster = await activities.deleteLoadBalancer({
+      dockerCluster: { ...moved, uid: randomUUID() },
+      clusterName: 'another-cluster',
+      address: pinned.address,
+    });
+    assert.deepEqual(otherCluster, { removed: false }, 'a different cluster label is not adopted');
+    assert.deepEqual(
+      await activities.deleteLoadBalancer({
+        dockerCluster: moved,
+        clusterName: ref.name,
+        address: pinned.address,
+      }),
+      { removed: true },
+    );
+    assert.equal(await inspectOrNothing(current.Id), undefined);
   });
 });

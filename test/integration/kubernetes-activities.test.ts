@@ -7,7 +7,11 @@ import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { createKubernetesActivities } from '../../src/activities/kubernetes.js';
 import type { DockerClusterRef } from '../../src/activities/types.js';
-import { type DockerCluster, endpointFromLoadBalancerAnnotation } from '../../src/api/dockercluster.js';
+import {
+  type DockerCluster,
+  dockerClusterResource,
+  endpointFromLoadBalancerAnnotation,
+} from '../../src/api/dockercluster.js';
 import { mergePatch } from '../../src/clients.js';
 import { createNamespace, eventually, kubeConfig, uniqueName } from '../support/stack.js';
 
@@ -326,7 +330,7 @@ describe('Kubernetes activities on the real API server', () => {
       assert.equal(twice.metadata.resourceVersion, once.metadata.resourceVersion);
     });
 
-    it('marks a host it filled in, and follows the load balancer to a new IP', async () => {
+    it('marks a host it filled in; the API server refuses to move a set endpoint', async () => {
       const ref = await createDockerCluster();
       await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
       const filled = await readDockerCluster(ref);
@@ -334,8 +338,25 @@ describe('Kubernetes activities on the real API server', () => {
       assert.equal((await activities.getDockerCluster(ref))?.endpointFromLoadBalancer, true);
 
       await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.8', port: 6443 });
-      const moved = await readDockerCluster(ref);
-      assert.deepEqual(moved.spec?.controlPlaneEndpoint, { host: '172.18.0.8', port: 6443 });
+      assert.deepEqual((await readDockerCluster(ref)).spec?.controlPlaneEndpoint, {
+        host: '172.18.0.5',
+        port: 6443,
+      });
+      await assert.rejects(
+        objects.patchNamespacedCustomObject(
+          {
+            ...dockerClusterResource,
+            namespace: ref.namespace,
+            name: ref.name,
+            body: { spec: { controlPlaneEndpoint: { host: '172.18.0.8', port: 6443 } } },
+          },
+          mergePatch,
+        ),
+        (error) =>
+          error instanceof k8s.ApiException &&
+          error.code === 422 &&
+          /controlPlaneEndpoint cannot be changed once its host is set/.test(String(error.body)),
+      );
     });
 
     it('keeps a host the user set and fills only the port', async () => {

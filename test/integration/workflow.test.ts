@@ -14,7 +14,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { DockerClusterRef } from '../../src/activities/types.js';
+import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
 import { finalizer } from '../../src/api/dockercluster.js';
 import { metricSinks } from '../../src/observability/metrics.js';
 import { workflowsPath } from '../../src/worker.js';
@@ -109,11 +109,13 @@ describe('reconcile workflow', () => {
     });
   }
 
-  it('completes when the DockerCluster does not exist, removing any container left behind', async () => {
-    await scenario({ dockerCluster: null }, {}, async ({ handle, stubs }) => {
+  it('completes when the DockerCluster is gone without its finalizer, leaving the container alone', async () => {
+    // As after clusterctl move: the object went elsewhere, and its load balancer serves it there.
+    await scenario({ dockerCluster: null, containerId: 'moved' }, {}, async ({ handle, stubs, world }) => {
       const result = await handle.result();
       assert.equal(result.phase, 'Deleted');
-      assert.deepEqual(stubs.names(), ['getDockerCluster', 'deleteLoadBalancer']);
+      assert.deepEqual(stubs.names(), ['getDockerCluster']);
+      assert.equal(world.containerId, 'moved');
     });
   });
 
@@ -215,7 +217,27 @@ describe('reconcile workflow', () => {
     });
   });
 
-  it('follows a recreated load balancer to its new IP when the provider filled in the host', async () => {
+  it('asks a re-created load balancer for the address and host port it had, and keeps the endpoint', async () => {
+    const dockerCluster = ownedDockerCluster({
+      hasFinalizer: true,
+      endpointFromLoadBalancer: true,
+      spec: { controlPlaneEndpoint: { host: '172.18.0.9', port: 6443 } },
+    });
+    await scenario(
+      { dockerCluster, cluster: ownerCluster(), ip: '172.18.0.9', hostPort: '32768' },
+      {},
+      async ({ stubs, until }) => {
+        const state = await until('Ready', (s) => s.phase === 'Ready');
+        assert.deepEqual(state.endpoint, { host: '172.18.0.9', port: 6443 });
+        assert.equal(stubs.count('setControlPlaneEndpoint'), 0, 'a set endpoint is never written again');
+        const created = stubs.calls.find((call) => call.name === 'createLoadBalancer');
+        assert.equal((created?.args[0] as LoadBalancerSpec).address, '172.18.0.9');
+        assert.equal(state.hostPort, '32768', 'the host port is kept for the next re-creation');
+      },
+    );
+  });
+
+  it('reports a load balancer that is not on the endpoint address, and does not move the endpoint', async () => {
     const dockerCluster = ownedDockerCluster({
       hasFinalizer: true,
       endpointFromLoadBalancer: true,
@@ -225,10 +247,10 @@ describe('reconcile workflow', () => {
       { dockerCluster, cluster: ownerCluster(), ip: '172.18.0.3' },
       {},
       async ({ stubs, world, until }) => {
-        const state = await until('Ready', (s) => s.phase === 'Ready');
-        assert.deepEqual(state.endpoint, { host: '172.18.0.3', port: 6443 });
-        assert.equal(stubs.count('setControlPlaneEndpoint'), 1);
-        assert.deepEqual(world.dockerCluster?.spec.controlPlaneEndpoint, { host: '172.18.0.3', port: 6443 });
+        const state = await until('Failing', (s) => s.phase === 'Failing');
+        assert.match(state.lastError ?? '', /is on 172\.18\.0\.3, not on the endpoint 172\.18\.0\.9/);
+        assert.equal(stubs.count('setControlPlaneEndpoint'), 0);
+        assert.deepEqual(world.dockerCluster?.spec.controlPlaneEndpoint, { host: '172.18.0.9', port: 6443 });
       },
     );
   });

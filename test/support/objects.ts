@@ -1,8 +1,9 @@
-// What tests do as a user (and as CAPI's Cluster controller, which sets the owner reference): Clusters and
-// DockerClusters in one namespace of the real API server, and a look at their load-balancer containers.
+// What tests do as a CAPI user: Clusters and DockerClusters in one namespace of the real management cluster
+// (CAPI's own controllers set owner references, copy the endpoint and delete a Cluster's DockerCluster), and a
+// look at their load-balancer containers.
 import * as k8s from '@kubernetes/client-node';
 import { ownerNamespaceLabel, ownerUidLabel } from '../../src/activities/load-balancer.js';
-import { clusterGroup, clusterResource, clusterVersion } from '../../src/api/capi.js';
+import { type Cluster, clusterGroup, clusterResource, clusterVersion } from '../../src/api/capi.js';
 import {
   apiVersion,
   type DockerCluster,
@@ -49,6 +50,7 @@ export class TestObjects {
     })) as Owner;
   }
 
+  /** A DockerCluster; `owner` sets an owner reference as a user might (CAPI sets the real one itself). */
   async createDockerCluster(
     name: string,
     options: { owner?: Owner; annotations?: Record<string, string>; spec?: DockerClusterSpec } = {},
@@ -70,14 +72,54 @@ export class TestObjects {
     })) as DockerCluster;
   }
 
-  /** A Cluster and the DockerCluster it owns, both named `name`. */
+  /** A Cluster and the DockerCluster it names as its infrastructure, both named `name`; CAPI links them. */
   async createPair(
     name: string,
     options: { annotations?: Record<string, string>; spec?: DockerClusterSpec } = {},
   ) {
     const cluster = await this.createCluster(name);
-    const dockerCluster = await this.createDockerCluster(name, { ...options, owner: cluster });
+    const dockerCluster = await this.createDockerCluster(name, options);
     return { cluster, dockerCluster };
+  }
+
+  async readCluster(name: string): Promise<Cluster | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject({
+        ...clusterResource,
+        namespace: this.namespace,
+        name,
+      })) as Cluster;
+    } catch (error) {
+      if (error instanceof k8s.ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async patchCluster(name: string, body: object): Promise<void> {
+    await this.api.patchNamespacedCustomObject(
+      { ...clusterResource, namespace: this.namespace, name, body },
+      mergePatch,
+    );
+  }
+
+  /** Waits until CAPI reports the Cluster's infrastructure provisioned, and returns the Cluster. */
+  untilProvisioned(name: string, timeoutMs?: number): Promise<Cluster> {
+    return eventually(
+      `Cluster ${this.namespace}/${name} to be provisioned`,
+      async () => {
+        const cluster = await this.readCluster(name);
+        return cluster?.status?.initialization?.infrastructureProvisioned ? cluster : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  untilClusterGone(name: string, timeoutMs?: number): Promise<true> {
+    return eventually(
+      `Cluster ${this.namespace}/${name} to be gone`,
+      async () => ((await this.readCluster(name)) === undefined ? true : undefined),
+      timeoutMs,
+    );
   }
 
   async read(name: string): Promise<DockerCluster | undefined> {

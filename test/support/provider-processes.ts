@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { leastPrivilegeIdentity } from './provider.js';
-import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName } from './stack.js';
+import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from './stack.js';
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
@@ -66,6 +66,7 @@ export interface ProviderProcessesOptions {
 export class ProviderProcesses {
   readonly taskQueue = uniqueName('reliability');
   readonly network = uniqueName('capdt-rel');
+  readonly subnet = uniqueSubnet();
   readonly crashMarkers = mkdtempSync(join(tmpdir(), 'capdt-crash-'));
   worker?: ProviderProcess;
   watcher?: ProviderProcess;
@@ -97,6 +98,7 @@ export class ProviderProcesses {
         KUBECONFIG: this.identity?.kubeConfigPath,
         CAPDT_TASK_QUEUE: this.taskQueue,
         CAPDT_NETWORK: this.network,
+        CAPDT_NETWORK_SUBNET: this.subnet,
         CAPDT_WATCH_NAMESPACE: this.options.namespace,
         CAPDT_LEASE_NAMESPACE: this.options.namespace,
         CAPDT_HTTP_PORT: '0',

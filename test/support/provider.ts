@@ -20,6 +20,7 @@ import {
   removeNetwork,
   stackEnv,
   uniqueName,
+  uniqueSubnet,
 } from './stack.js';
 
 export interface RunningProvider {
@@ -75,6 +76,7 @@ export async function startProvider(options: {
     ...process.env,
     CAPDT_TASK_QUEUE: uniqueName('provider'),
     CAPDT_NETWORK: network,
+    CAPDT_NETWORK_SUBNET: uniqueSubnet(),
     CAPDT_WATCH_NAMESPACE: options.namespace,
     KUBECONFIG: identity.kubeConfigPath,
     LOG_LEVEL: 'warn',

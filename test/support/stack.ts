@@ -45,6 +45,12 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
+/** A /24 for a test's own Docker network, from a range Docker does not hand out by itself. */
+export function uniqueSubnet(): string {
+  const [a = 0, b = 0] = randomBytes(2);
+  return `10.${(a % 254) + 1}.${b}.0/24`;
+}
+
 export async function createNamespace(config: k8s.KubeConfig, name = uniqueName('test')): Promise<string> {
   await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name } } });
   return name;

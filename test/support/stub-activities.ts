@@ -8,6 +8,8 @@ export interface StubWorld {
   cluster: ClusterView | null;
   containerId?: string;
   ip: string;
+  /** The host port the load balancer publishes the endpoint port on. */
+  hostPort?: string;
 }
 
 export interface Call {
@@ -72,12 +74,11 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
       record('setControlPlaneEndpoint', args);
       if (!world.dockerCluster) return { generation: 0, resourceVersion: written() };
       const current = world.dockerCluster.spec.controlPlaneEndpoint;
-      const ours = !current?.host || world.dockerCluster.endpointFromLoadBalancer;
       world.dockerCluster.spec.controlPlaneEndpoint = {
-        host: ours ? args[1].host : current?.host,
+        host: current?.host || args[1].host,
         port: current?.port ?? args[1].port,
       };
-      world.dockerCluster.endpointFromLoadBalancer = ours;
+      world.dockerCluster.endpointFromLoadBalancer ||= !current?.host;
       world.dockerCluster.generation += 1;
       return { generation: world.dockerCluster.generation, resourceVersion: written() };
     },
@@ -102,7 +103,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     },
     async getLoadBalancerAddress(...args) {
       record('getLoadBalancerAddress', args);
-      return { containerId: world.containerId as string, ip: world.ip };
+      return { containerId: world.containerId as string, ip: world.ip, hostPort: world.hostPort };
     },
     async deleteLoadBalancer(...args) {
       record('deleteLoadBalancer', args);

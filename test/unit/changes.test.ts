@@ -205,8 +205,11 @@ describe('clusterFingerprint', () => {
   });
 
   it('does not change with status, resourceVersion or other annotations', () => {
-    const object = cluster() as Cluster & { status?: object };
-    object.status = { phase: 'Provisioned', conditions: [{ type: 'Available', status: 'True' }] };
+    const object = cluster();
+    object.status = {
+      initialization: { infrastructureProvisioned: true },
+      conditions: [{ type: 'Available', status: 'True' }],
+    };
     object.metadata.resourceVersion = '8';
     object.metadata.annotations = { 'example.com/note': 'x' };
     assert.equal(clusterFingerprint(object), base);
