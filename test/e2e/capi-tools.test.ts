@@ -2,8 +2,8 @@
 // controllers and the provider: apply examples/cluster.yaml, wait for InfrastructureReady, describe, delete.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
 import { repoRoot } from '../support/stack.js';
@@ -13,7 +13,8 @@ describe("the README's demo with kubectl and clusterctl", () => {
   let provider: RunningProvider;
   // Asynchronous: the provider runs in this process and must go on while kubectl waits.
   const run = async (command: string, ...args: string[]) =>
-    (await promisify(execFile)(command, [...args, '--namespace', objects.namespace], { cwd: repoRoot })).stdout;
+    (await promisify(execFile)(command, [...args, '--namespace', objects.namespace], { cwd: repoRoot }))
+      .stdout;
 
   before(async () => {
     objects = await TestObjects.inFreshNamespace();
@@ -27,7 +28,15 @@ describe("the README's demo with kubectl and clusterctl", () => {
   it('kubectl apply → InfrastructureReady; clusterctl describe shows it; kubectl delete cluster removes all', async () => {
     const appliedAt = Date.now();
     await run('kubectl', 'apply', '-f', 'examples/cluster.yaml');
-    await run('kubectl', 'wait', 'cluster/demo', '--for', 'condition=InfrastructureReady', '--timeout', '120s');
+    await run(
+      'kubectl',
+      'wait',
+      'cluster/demo',
+      '--for',
+      'condition=InfrastructureReady',
+      '--timeout',
+      '120s',
+    );
     console.log(`# kubectl apply → InfrastructureReady: ${((Date.now() - appliedAt) / 1000).toFixed(2)} s`);
 
     const table = await run('kubectl', 'get', 'clusters,dockerclusters');
