@@ -108,6 +108,14 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     );
   }
 
+  function addressOutsideNetwork(spec: LoadBalancerSpec, error: unknown): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(
+      `the load balancer cannot be re-created on its endpoint address ${spec.address}: ${messageOf(error)}; ` +
+        `the Docker network ${settings.network} needs a configured subnet that contains it`,
+      'InvalidNetwork',
+    );
+  }
+
   /** Whether a running load balancer still serves the endpoint: its address and host port as recorded. */
   function serves(details: Docker.ContainerInspectInfo, spec: LoadBalancerSpec): boolean {
     const published = details.NetworkSettings.Ports?.[`${spec.port}/tcp`]?.[0]?.HostPort;
@@ -168,13 +176,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       });
       return container.id;
     } catch (error) {
-      if (statusOf(error) === 400 && /configured subnet/.test(messageOf(error))) {
-        throw ApplicationFailure.nonRetryable(
-          `the load balancer cannot be re-created on its endpoint address ${spec.address}: ${messageOf(error)}; ` +
-            `the Docker network ${settings.network} needs a configured subnet that contains it`,
-          'InvalidNetwork',
-        );
-      }
+      if (spec.address && /subnet/.test(messageOf(error))) throw addressOutsideNetwork(spec, error);
       if (statusOf(error) !== 409) throw error;
       // The name is taken: ours from an attempt that crashed after creating it, or somebody else's.
       const existing = await docker.getContainer(name).inspect();
@@ -254,8 +256,9 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       await container.start();
     } catch (error) {
       if (statusOf(error) === 304) return;
-      const holder =
-        spec.address && /address already in use/i.test(messageOf(error)) && (await holderOf(spec.address));
+      if (!spec.address) throw error;
+      if (/subnet/.test(messageOf(error))) throw addressOutsideNetwork(spec, error);
+      const holder = /address already in use/i.test(messageOf(error)) && (await holderOf(spec.address));
       if (holder) throw addressTaken(spec, holder);
       throw error;
     }
@@ -313,10 +316,16 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       if (holder) throw addressTaken(spec, holder);
       const containerId = await create(spec, image);
       const container = docker.getContainer(containerId);
-      // A new container holds the image's initial config: ours is written without reading first (archive
-      // reads are costly when many containers start at once).
-      await writeContainerFile(container, configPath, haproxyConfig(spec));
-      await start(container, spec);
+      try {
+        // A new container holds the image's initial config: ours is written without reading first (archive
+        // reads are costly when many containers start at once).
+        await writeContainerFile(container, configPath, haproxyConfig(spec));
+        await start(container, spec);
+      } catch (error) {
+        // Nothing half-made stays behind: the next attempt creates it afresh.
+        await remove(containerId);
+        throw error;
+      }
       return { containerId, created: true };
     },
 

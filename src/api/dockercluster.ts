@@ -70,7 +70,8 @@ export const specSchema = {
         port: {
           type: 'integer',
           format: 'int32',
-          description: 'The port the API servers are reached on (default 6443).',
+          description: 'The port the API servers are reached on.',
+          default: 6443,
           minimum: 1,
           maximum: 65535,
         },
@@ -127,7 +128,7 @@ export const statusSchema = {
   additionalProperties: false,
 } as const;
 
-export type DockerClusterSpec = FromSchema<typeof specSchema>;
+export type DockerClusterSpec = FromSchema<typeof specSchema, { keepDefaultedPropertiesOptional: true }>;
 export type DockerClusterStatus = FromSchema<typeof statusSchema, { keepDefaultedPropertiesOptional: true }>;
 export type Condition = FromSchema<typeof conditionSchema>;
 export type ControlPlaneEndpoint = NonNullable<DockerClusterSpec['controlPlaneEndpoint']>;

@@ -357,8 +357,12 @@ describe('a load balancer holds its endpoint address and host port for good', ()
     const place = await placeOf(current.Id);
     // Moved by hand to another address on the same network.
     const moved = engine.getNetwork(network);
+    const elsewhere = place.ip?.replace(/\.\d+$/, '.200');
     await moved.disconnect({ Container: current.Id, Force: true });
-    await moved.connect({ Container: current.Id });
+    await moved.connect({
+      Container: current.Id,
+      EndpointConfig: { IPAMConfig: { IPv4Address: elsewhere } },
+    });
     assert.notEqual((await placeOf(current.Id)).ip, place.ip);
 
     const replaced = await activities.createLoadBalancer(pinned);

@@ -359,13 +359,14 @@ describe('Kubernetes activities on the real API server', () => {
       );
     });
 
-    it('keeps a host the user set and fills only the port', async () => {
+    it('writes nothing for a host the user set: the API server gave it the default port', async () => {
       const ref = await createDockerCluster({}, { controlPlaneEndpoint: { host: 'api.example.com' } });
-      await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
+      const before = await readDockerCluster(ref);
+      assert.deepEqual(before.spec?.controlPlaneEndpoint, { host: 'api.example.com', port: 6443 });
       await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
       const current = await readDockerCluster(ref);
       assert.deepEqual(current.spec?.controlPlaneEndpoint, { host: 'api.example.com', port: 6443 });
-      assert.equal(current.metadata.generation, 2);
+      assert.equal(current.metadata.resourceVersion, before.metadata.resourceVersion);
     });
 
     it('writes nothing when the user set both host and port', async () => {
@@ -458,7 +459,7 @@ describe('Kubernetes activities on the real API server', () => {
       );
       await activities.updateStatus(ref, { ready: false, conditions: [] });
       const current = await readDockerCluster(ref);
-      assert.deepEqual(current.spec, { controlPlaneEndpoint: { host: 'h' } });
+      assert.deepEqual(current.spec, { controlPlaneEndpoint: { host: 'h', port: 6443 } });
       assert.deepEqual(current.metadata.labels, { team: 'a' });
       assert.equal(current.status?.ready, false);
     });
@@ -707,7 +708,7 @@ describe('Kubernetes activities on the real API server', () => {
         colour: 'blue',
         controlPlaneEndpoint: { host: 'h' },
       })) as DockerCluster;
-      assert.deepEqual(created.spec, { controlPlaneEndpoint: { host: 'h' } });
+      assert.deepEqual(created.spec, { controlPlaneEndpoint: { host: 'h', port: 6443 } });
     });
   });
 });
