@@ -231,7 +231,7 @@ describe('reconcile workflow', () => {
         assert.deepEqual(state.endpoint, { host: '172.18.0.9', port: 6443 });
         assert.equal(stubs.count('setControlPlaneEndpoint'), 0, 'a set endpoint is never written again');
         const created = stubs.calls.find((call) => call.name === 'createLoadBalancer');
-        assert.equal((created?.args[0] as LoadBalancerSpec).address, '172.18.0.9');
+        assert.equal((created?.args[0] as LoadBalancerSpec | undefined)?.address, '172.18.0.9');
         assert.equal(state.hostPort, '32768', 'the host port is kept for the next re-creation');
       },
     );

@@ -29,6 +29,7 @@ export interface RunningProvider {
   kubeConfig: k8s.KubeConfig;
   client: Client;
   network: string;
+  subnet: string;
   stop(): Promise<void>;
 }
 
@@ -39,8 +40,9 @@ export interface RunningProvider {
 export async function leastPrivilegeIdentity(
   user: string,
   rules: PolicyRule[] = providerClusterRole().rules,
+  stackDir = stackEnv('CAPDT_STACK_DIR'),
 ) {
-  const rbac = kubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
+  const rbac = kubeConfig(join(stackDir, 'kubeconfig')).makeApiClient(k8s.RbacAuthorizationV1Api);
   const role = { ...providerClusterRole(), metadata: { name: user }, rules };
   await rbac.createClusterRole({ body: role });
   await rbac.createClusterRoleBinding({
@@ -51,13 +53,13 @@ export async function leastPrivilegeIdentity(
     },
   });
   return {
-    kubeConfigPath: kubeConfigPathFor(user),
+    kubeConfigPath: kubeConfigPathFor(user, undefined, stackDir),
     /** Takes the role away and deletes the user's certificate and kubeconfig from the stack's folder. */
     async remove() {
       await rbac.deleteClusterRoleBinding({ name: user });
       await rbac.deleteClusterRole({ name: user });
       for (const file of [`pki/${user}.crt`, `pki/${user}.key`, `kubeconfig-${user}`]) {
-        rmSync(join(stackEnv('CAPDT_STACK_DIR'), file), { force: true });
+        rmSync(join(stackDir, file), { force: true });
       }
     },
   };
@@ -67,16 +69,24 @@ export async function startProvider(options: {
   namespace: string;
   user?: string;
   rules?: PolicyRule[];
+  /** The state folder of the management cluster to run against (the stack's main one by default). */
+  stackDir?: string;
+  /** The Docker network of another running provider, to share; that provider removes it. */
+  sharedNetwork?: { name: string; subnet: string };
 }): Promise<RunningProvider> {
   quietTemporalRuntime();
   logger.level = 'warn';
-  const identity = await leastPrivilegeIdentity(options.user ?? uniqueName('capdt-provider'), options.rules);
-  const network = uniqueName('capdt-test');
+  const identity = await leastPrivilegeIdentity(
+    options.user ?? uniqueName('capdt-provider'),
+    options.rules,
+    options.stackDir,
+  );
+  const network = options.sharedNetwork ?? { name: uniqueName('capdt-test'), subnet: uniqueSubnet() };
   const config = loadConfig({
     ...process.env,
     CAPDT_TASK_QUEUE: uniqueName('provider'),
-    CAPDT_NETWORK: network,
-    CAPDT_NETWORK_SUBNET: uniqueSubnet(),
+    CAPDT_NETWORK: network.name,
+    CAPDT_NETWORK_SUBNET: network.subnet,
     CAPDT_WATCH_NAMESPACE: options.namespace,
     KUBECONFIG: identity.kubeConfigPath,
     LOG_LEVEL: 'warn',
@@ -93,15 +103,17 @@ export async function startProvider(options: {
     config,
     kubeConfig: providerKubeConfig,
     client,
-    network,
+    network: network.name,
+    subnet: network.subnet,
     async stop() {
       await watcher.stop();
       worker.shutdown();
       await workerRun;
       await connection.close();
       await identity.remove();
+      if (options.sharedNetwork) return;
       await new TestObjects(options.namespace).removeContainers();
-      await removeNetwork(network);
+      await removeNetwork(network.name);
     },
   };
 }

@@ -26,10 +26,20 @@ export function kubeConfig(path = stackEnv('KUBECONFIG')): k8s.KubeConfig {
   return config;
 }
 
-/** The path of a kubeconfig for a client-certificate identity signed by the stack's client CA. */
-export function kubeConfigPathFor(user: string, group?: string): string {
+/**
+ * The path of a kubeconfig for a client-certificate identity signed by the client CA of a management cluster
+ * of the stack (the main one unless another's state folder is given).
+ */
+export function kubeConfigPathFor(
+  user: string,
+  group?: string,
+  stackDir = stackEnv('CAPDT_STACK_DIR'),
+): string {
   const args = ['kubeconfig', user, ...(group ? [group] : [])];
-  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' }).trim();
+  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CAPDT_STACK_DIR: stackDir },
+  }).trim();
 }
 
 export function kubeConfigFor(user: string, group?: string): k8s.KubeConfig {
