@@ -35,10 +35,12 @@ export function renderReport(records: ReliabilityRecord[], when: Date): string {
   });
   return `# Reliability
 
-Produced by \`npm run reliability\` from the output of the reliability suite (\`test/reliability/\`, also run by
-\`npm test\`), on the real local stack: kube-apiserver + etcd, the Docker engine, the Temporal dev server and
-the HAProxy image. The provider runs as separate worker and watcher processes under the least-privilege
-ClusterRole of \`config/rbac/role.yaml\`. Every scenario ends with the invariant checks: each live
+Produced by \`npm run reliability\` from the output of the reliability suite (\`test/reliability/\`) and of the
+end-to-end tests with CAPI and clusterctl (\`test/e2e/provider.test.ts\`, \`test/e2e/move.test.ts\`), all also run by
+\`npm test\`, on the real local stack: a CAPI management cluster (etcd, kube-apiserver, kube-controller-manager,
+CAPI's core manager), the Docker engine, the Temporal dev server and the HAProxy image. Clusters are linked to
+their DockerClusters by CAPI's own controllers. The provider runs under the least-privilege ClusterRole of
+\`config/rbac/role.yaml\` (separate worker and watcher processes in the reliability suite). Every scenario ends with the invariant checks: each live
 DockerCluster has exactly one running load-balancer container of ours and a ready status with the container's
 IP as endpoint; each deleted one has no container, no object (so no finalizer) and a completed workflow; a
 foreign container that carries the load-balancer labels but not our ownership label is never touched.

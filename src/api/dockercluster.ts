@@ -13,11 +13,11 @@ export const dockerClusterResource = { group, version, plural };
 /** Held on every DockerCluster until its load balancer is gone. */
 export const finalizer = 'dockercluster.infrastructure.cluster.x-k8s.io';
 
-/** The CAPI contract versions this API serves, as CRD labels (value: our versions, last one wins). */
-export const contractLabels = {
-  'cluster.x-k8s.io/v1beta1': version,
-  'cluster.x-k8s.io/v1beta2': version,
-};
+/**
+ * The CAPI contract this API serves, as a CRD label (value: our versions, last one wins). Only v1beta2, the one
+ * CAPI's controllers speak and the tests run against.
+ */
+export const contractLabels = { 'cluster.x-k8s.io/v1beta2': version };
 
 export const defaultEndpointPort = 6443;
 
@@ -105,7 +105,7 @@ export const statusSchema = {
     ready: {
       type: 'boolean',
       default: false,
-      description: 'The infrastructure is ready (CAPI contract v1beta1).',
+      description: 'The infrastructure is ready: the same as initialization.provisioned, for tools that read it.',
     },
     initialization: {
       type: 'object',

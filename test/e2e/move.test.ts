@@ -19,6 +19,7 @@ import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
 import type { ReconcileState } from '../../src/workflows/definitions.js';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
+import { record, seconds } from '../support/reliability.js';
 import {
   createNamespace,
   docker,
@@ -239,9 +240,7 @@ describe('clusterctl move to a second management cluster', () => {
       },
       60_000,
     );
-    console.log(
-      `# clusterctl move → Ready and provisioned in the target: ${((Date.now() - movedAt) / 1000).toFixed(2)} s`,
-    );
+    const movedAfter = seconds(movedAt);
 
     assert.notEqual(targetReady.metadata.uid, moved.metadata.uid, 'the target object is a new one');
     assert.deepEqual(targetReady.spec?.controlPlaneEndpoint, before.spec?.controlPlaneEndpoint);
@@ -271,5 +270,14 @@ describe('clusterctl move to a second management cluster', () => {
       .deleteNamespacedCustomObject({ ...clusterResource, namespace, name });
     await targetObjects.untilGone(name, 60_000);
     assert.equal((await engine.listContainers({ all: true, filters: { id: [container.Id] } })).length, 0);
+    record({
+      group: 'With CAPI and clusterctl',
+      scenario: 'clusterctl move to a second management cluster',
+      action:
+        'a provisioned Cluster (with an initialized control plane) moved by clusterctl move --to-kubeconfig; then deleted in the target',
+      result:
+        'the same load-balancer container (id, address, host port) serves the moved DockerCluster, Ready in the target with its Cluster provisioned on the unchanged endpoint; no container created or removed; the source workflow ended without touching it; deleted in the target, the adopted container was removed',
+      measured: `move → Ready and provisioned in the target ${movedAfter}`,
+    });
   });
 });

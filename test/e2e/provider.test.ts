@@ -13,11 +13,14 @@ import { localActivityOf } from '../../src/observability/history.js';
 import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
+import { record, seconds } from '../support/reliability.js';
 import { docker, eventually, uniqueName } from '../support/stack.js';
 
 function conditionOf(cluster: Cluster | undefined, type: string) {
   return cluster?.status?.conditions?.find((condition) => condition.type === type);
 }
+
+const group = 'With CAPI and clusterctl';
 
 describe('the provider with CAPI, end to end, under the least-privilege ClusterRole', () => {
   const engine = docker();
@@ -115,14 +118,20 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     await objects.deleteCluster(name);
     await objects.untilGone(name);
     await objects.untilClusterGone(name);
-    console.log(
-      `# delete Cluster → DockerCluster and Cluster gone: ${((Date.now() - deletedAt) / 1000).toFixed(2)} s`,
-    );
     assert.deepEqual(
       await objects.containersOf(created.metadata.uid as string),
       [],
       "deleting the Cluster removed its DockerCluster's container",
     );
+    record({
+      group,
+      scenario: 'Cluster first, then its DockerCluster; endpoint edit; Cluster deleted',
+      action:
+        'a Cluster naming a DockerCluster, then the DockerCluster; a patch of its set endpoint; the Cluster deleted',
+      result:
+        "CAPI set the owner; the provider provisioned; CAPI copied the endpoint and set InfrastructureReady=True; the endpoint change refused by the API server (422, the CEL rule's message); CAPI deleted the DockerCluster, the provider its container",
+      measured: `apply → InfrastructureReady ${secondsToReady.toFixed(1)} s; delete → Cluster gone ${seconds(deletedAt)}`,
+    });
   });
 
   it('DockerCluster first: it waits without a finalizer until CAPI sets the owner', async () => {
@@ -139,10 +148,18 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
       .query<{ phase: string }>('state');
     assert.equal(state.phase, 'WaitingForOwner');
 
+    const clusterCreated = Date.now();
     await objects.createCluster(name);
     await objects.untilReady(name);
     await untilCapiReports(name);
     assert.equal((await objects.containersOf(uid)).length, 1);
+    record({
+      group,
+      scenario: 'DockerCluster first, then its Cluster',
+      action: 'a DockerCluster created 2 s before the Cluster that names it',
+      result: 'WaitingForOwner without finalizer or container; provisioned once CAPI set the owner',
+      measured: `Cluster created → InfrastructureReady ${seconds(clusterCreated)}`,
+    });
 
     await objects.deleteCluster(name);
     await objects.untilGone(name);
@@ -168,10 +185,18 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     assert.deepEqual(held?.metadata.finalizers, [finalizer], 'but not acted on while paused');
     assert.equal((await objects.containersOf(uid)).length, 1);
 
+    const resumed = Date.now();
     await objects.patchCluster(name, { spec: { paused: false } });
     await objects.untilGone(name);
     assert.deepEqual(await objects.containersOf(uid), []);
     await objects.deleteCluster(name);
+    record({
+      group,
+      scenario: 'Cluster.spec.paused',
+      action: 'Cluster paused, its DockerCluster deleted meanwhile, then the Cluster unpaused',
+      result: 'Paused=True naming spec.paused; the deletion held (finalizer, container kept) until unpaused',
+      measured: `unpaused → DockerCluster and container gone ${seconds(resumed)}`,
+    });
   });
 
   it('10 Clusters at once: all provisioned, then all deleted with their load balancers', async () => {
@@ -184,11 +209,16 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     const deletedAt = Date.now();
     await Promise.all(names.map((name) => objects.deleteCluster(name)));
     await Promise.all(names.map((name) => objects.untilClusterGone(name, 60_000)));
-    console.log(
-      `# 10 Clusters: apply → all InfrastructureReady ${readyAfter.toFixed(2)} s; delete → all gone ${((Date.now() - deletedAt) / 1000).toFixed(2)} s`,
-    );
+    const goneAfter = seconds(deletedAt);
     for (const { dockerCluster } of created) {
       assert.deepEqual(await objects.containersOf(dockerCluster.metadata.uid as string), []);
     }
+    record({
+      group,
+      scenario: '10 Clusters at once',
+      action: '10 Cluster + DockerCluster pairs applied together, then the 10 Clusters deleted together',
+      result: 'all 10 InfrastructureReady with their endpoints; all gone with their containers',
+      measured: `apply → all InfrastructureReady ${readyAfter.toFixed(1)} s; delete → all gone ${goneAfter}`,
+    });
   });
 });

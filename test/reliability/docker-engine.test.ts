@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { TestObjects } from '../support/objects.js';
 import { ProviderProcesses } from '../support/provider-processes.js';
 import { activityCalls, activityRetries, converged, record, seconds } from '../support/reliability.js';
-import { eventually, repoRoot, uniqueName } from '../support/stack.js';
+import { docker, eventually, repoRoot, uniqueName } from '../support/stack.js';
 
 const outageMs = 25_000;
 
@@ -18,6 +18,18 @@ function stack(...args: string[]) {
 describe('the Docker engine stopped for a while', () => {
   let objects: TestObjects;
   let provider: ProviderProcesses;
+
+  /** Where a DockerCluster's load balancer is: its address on the provider's network and its host port. */
+  async function loadBalancerPlace(name: string) {
+    const [container] = await objects.containersOf((await objects.read(name))?.metadata.uid as string);
+    const details = await docker()
+      .getContainer(container?.Id as string)
+      .inspect();
+    return {
+      ip: details.NetworkSettings.Networks[provider.network]?.IPAddress,
+      hostPort: details.NetworkSettings.Ports['6443/tcp']?.[0]?.HostPort,
+    };
+  }
 
   before(async () => {
     objects = await TestObjects.inFreshNamespace();
@@ -37,6 +49,7 @@ describe('the Docker engine stopped for a while', () => {
     await converged('ready before the outage', objects, provider.client, provider.network, {
       live: [running],
     });
+    const placeBefore = await loadBalancerPlace(running);
 
     const stopped = stack('stop', 'dockerd');
     if (stopped.status !== 0) {
@@ -79,13 +92,16 @@ describe('the Docker engine stopped for a while', () => {
       { live: [running, name] },
       120_000,
     );
+    const placeAfter = await loadBalancerPlace(running);
+    assert.deepEqual(placeAfter, placeBefore, 'the same address and host port after the restart');
+    assert.equal((await objects.read(running))?.spec?.controlPlaneEndpoint?.host, placeBefore.ip);
     record({
       group: 'Faults',
       scenario: 'Docker engine stopped for a while',
       action: `dockerd stopped for ${outageMs / 1000} s while a DockerCluster was created (another one was running)`,
       result:
-        'activities retried with backoff; LoadBalancerAvailable=False named the unreachable engine; both ready after it came back (the old load balancer restarted by its restart policy)',
-      measured: `condition set after ${reportedAfter}; ${attemptsDuringOutage} network attempts during the outage; converged ${seconds(back)} after the engine was back`,
+        'activities retried with backoff; LoadBalancerAvailable=False named the unreachable engine; both ready after it came back; the old load balancer back on its address and host port, the endpoint unchanged',
+      measured: `condition set after ${reportedAfter}; ${attemptsDuringOutage} network attempts during the outage; converged ${seconds(back)} after the engine was back; ${placeBefore.ip}, host port ${placeBefore.hostPort} before and after`,
     });
   });
 });

@@ -97,9 +97,9 @@ describe('generated manifests', () => {
       assert.equal(version.storage, true);
     });
 
-    it('carries the CAPI contract labels for v1beta1 and v1beta2, both naming v1alpha1', () => {
-      assert.equal(crd.metadata.labels['cluster.x-k8s.io/v1beta1'], 'v1alpha1');
+    it('carries the CAPI contract label v1beta2 only, naming v1alpha1', () => {
       assert.equal(crd.metadata.labels['cluster.x-k8s.io/v1beta2'], 'v1alpha1');
+      assert.equal(crd.metadata.labels['cluster.x-k8s.io/v1beta1'], undefined);
     });
 
     it('is in the cluster-api category, so `kubectl get cluster-api` lists DockerClusters', () => {
