@@ -82,64 +82,41 @@ export class TestObjects {
     return { cluster, dockerCluster };
   }
 
-  async readCluster(name: string): Promise<Cluster | undefined> {
+  /** One object of this namespace, or undefined when there is none. */
+  private async get<T>(resource: typeof clusterResource, name: string): Promise<T | undefined> {
     try {
       return (await this.api.getNamespacedCustomObject({
-        ...clusterResource,
+        ...resource,
         namespace: this.namespace,
         name,
-      })) as Cluster;
+      })) as T;
     } catch (error) {
       if (error instanceof k8s.ApiException && error.code === 404) return undefined;
       throw error;
     }
   }
 
-  async patchCluster(name: string, body: object): Promise<void> {
+  private async mergePatch(resource: typeof clusterResource, name: string, body: object): Promise<void> {
     await this.api.patchNamespacedCustomObject(
-      { ...clusterResource, namespace: this.namespace, name, body },
+      { ...resource, namespace: this.namespace, name, body },
       mergePatch,
     );
   }
 
-  /** Waits until CAPI reports the Cluster's infrastructure provisioned, and returns the Cluster. */
-  untilProvisioned(name: string, timeoutMs?: number): Promise<Cluster> {
-    return eventually(
-      `Cluster ${this.namespace}/${name} to be provisioned`,
-      async () => {
-        const cluster = await this.readCluster(name);
-        return cluster?.status?.initialization?.infrastructureProvisioned ? cluster : undefined;
-      },
-      timeoutMs,
-    );
+  read(name: string): Promise<DockerCluster | undefined> {
+    return this.get<DockerCluster>(dockerClusterResource, name);
   }
 
-  untilClusterGone(name: string, timeoutMs?: number): Promise<true> {
-    return eventually(
-      `Cluster ${this.namespace}/${name} to be gone`,
-      async () => ((await this.readCluster(name)) === undefined ? true : undefined),
-      timeoutMs,
-    );
+  readCluster(name: string): Promise<Cluster | undefined> {
+    return this.get<Cluster>(clusterResource, name);
   }
 
-  async read(name: string): Promise<DockerCluster | undefined> {
-    try {
-      return (await this.api.getNamespacedCustomObject({
-        ...dockerClusterResource,
-        namespace: this.namespace,
-        name,
-      })) as DockerCluster;
-    } catch (error) {
-      if (error instanceof k8s.ApiException && error.code === 404) return undefined;
-      throw error;
-    }
+  patch(name: string, body: object): Promise<void> {
+    return this.mergePatch(dockerClusterResource, name, body);
   }
 
-  async patch(name: string, body: object): Promise<void> {
-    await this.api.patchNamespacedCustomObject(
-      { ...dockerClusterResource, namespace: this.namespace, name, body },
-      mergePatch,
-    );
+  patchCluster(name: string, body: object): Promise<void> {
+    return this.mergePatch(clusterResource, name, body);
   }
 
   async delete(name: string): Promise<void> {
@@ -166,9 +143,17 @@ export class TestObjects {
   }
 
   untilGone(name: string, timeoutMs?: number): Promise<true> {
+    return this.untilAbsent('DockerCluster', () => this.read(name), name, timeoutMs);
+  }
+
+  untilClusterGone(name: string, timeoutMs?: number): Promise<true> {
+    return this.untilAbsent('Cluster', () => this.readCluster(name), name, timeoutMs);
+  }
+
+  private untilAbsent(kind: string, read: () => Promise<unknown>, name: string, timeoutMs?: number) {
     return eventually(
-      `DockerCluster ${this.namespace}/${name} to be gone`,
-      async () => ((await this.read(name)) === undefined ? true : undefined),
+      `${kind} ${this.namespace}/${name} to be gone`,
+      async () => ((await read()) === undefined ? (true as const) : undefined),
       timeoutMs,
     );
   }
