@@ -4,7 +4,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { parse } from 'yaml';
 import { providerName } from '../src/api/manifests.js';
 
 const crdDirectory = fileURLToPath(new URL('../config/crd', import.meta.url));
@@ -14,7 +13,8 @@ export async function installCrds(kubeConfig: k8s.KubeConfig): Promise<string[]>
   const extensions = kubeConfig.makeApiClient(k8s.ApiextensionsV1Api);
   const names: string[] = [];
   for (const file of readdirSync(crdDirectory).filter((name) => name.endsWith('.yaml'))) {
-    const crd = parse(readFileSync(join(crdDirectory, file), 'utf8')) as k8s.V1CustomResourceDefinition;
+    // Loaded into the client's model, so that it sends every schema keyword back (x-kubernetes-*, default).
+    const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(readFileSync(join(crdDirectory, file), 'utf8'));
     await client.patch(crd, undefined, undefined, providerName, true, k8s.PatchStrategy.ServerSideApply);
     const name = crd.metadata?.name as string;
     for (let attempt = 0; ; attempt++) {
