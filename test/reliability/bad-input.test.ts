@@ -95,7 +95,10 @@ describe('bad input and security', () => {
           (c) => c.type === 'LoadBalancerAvailable' && c.status === 'False',
         ),
       );
-      assert.match(condition.message, /Docker network default cannot be created: .*predefined/);
+      assert.match(
+        condition.message,
+        /Docker network default \(subnet [0-9./]+\) cannot be created: .*predefined/,
+      );
       assert.deepEqual(await badObjects.containersOf(dockerCluster.metadata.uid as string), []);
       record({
         group,

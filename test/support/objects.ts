@@ -14,17 +14,6 @@ import {
 import { mergePatch } from '../../src/clients.js';
 import { createNamespace, docker, eventually, kubeConfig } from './stack.js';
 
-type Owner = { metadata: { name: string; uid: string } };
-
-export function ownerReference(owner: Owner) {
-  return {
-    apiVersion: `${clusterGroup}/${clusterVersion}`,
-    kind: 'Cluster',
-    name: owner.metadata.name,
-    uid: owner.metadata.uid,
-  };
-}
-
 export class TestObjects {
   readonly api: k8s.CustomObjectsApi;
 
@@ -42,18 +31,18 @@ export class TestObjects {
   async createCluster(
     name: string,
     spec: object = { infrastructureRef: { apiGroup: group, kind: 'DockerCluster', name } },
-  ): Promise<Owner> {
+  ): Promise<Cluster> {
     return (await this.api.createNamespacedCustomObject({
       ...clusterResource,
       namespace: this.namespace,
       body: { apiVersion: `${clusterGroup}/${clusterVersion}`, kind: 'Cluster', metadata: { name }, spec },
-    })) as Owner;
+    })) as Cluster;
   }
 
-  /** A DockerCluster; `owner` sets an owner reference as a user might (CAPI sets the real one itself). */
+  /** A DockerCluster; CAPI sets its owner reference and cluster-name label once a Cluster names it. */
   async createDockerCluster(
     name: string,
-    options: { owner?: Owner; annotations?: Record<string, string>; spec?: DockerClusterSpec } = {},
+    options: { annotations?: Record<string, string>; spec?: DockerClusterSpec } = {},
   ): Promise<DockerCluster> {
     return (await this.api.createNamespacedCustomObject({
       ...dockerClusterResource,
@@ -64,8 +53,6 @@ export class TestObjects {
         metadata: {
           name,
           annotations: options.annotations ?? {},
-          labels: { 'cluster.x-k8s.io/cluster-name': options.owner?.metadata.name ?? name },
-          ...(options.owner && { ownerReferences: [ownerReference(options.owner)] }),
         },
         spec: options.spec ?? {},
       },
