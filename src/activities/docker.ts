@@ -116,13 +116,22 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     );
   }
 
-  /** Whether a running load balancer still serves the endpoint: its address and host port as recorded. */
-  function serves(details: Docker.ContainerInspectInfo, spec: LoadBalancerSpec): boolean {
+  /**
+   * Why a load balancer no longer serves its DockerCluster as specified (another image, or not on the recorded
+   * address and host port, as after an engine restart), or undefined when it does.
+   */
+  function mismatch(details: Docker.ContainerInspectInfo, spec: LoadBalancerSpec): string | undefined {
+    const image = spec.image ?? settings.defaultImage;
+    if (details.Config.Image !== image) return `its image is ${details.Config.Image}, not ${image}`;
+    const address = addressOn(details, spec.ipFamily);
+    if (spec.address && address !== spec.address) {
+      return `it is on ${address ?? 'no address'}, not on the endpoint address ${spec.address}`;
+    }
     const published = details.NetworkSettings.Ports?.[`${spec.port}/tcp`]?.[0]?.HostPort;
-    return (
-      (!spec.address || addressOn(details, spec.ipFamily) === spec.address) &&
-      (!spec.hostPort || published === spec.hostPort)
-    );
+    if (spec.hostPort && published !== spec.hostPort) {
+      return `it publishes port ${spec.port} on host port ${published ?? 'none'}, not ${spec.hostPort}`;
+    }
+    return undefined;
   }
 
   async function remove(id: string): Promise<void> {
@@ -292,26 +301,29 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     /**
      * Creates the load-balancer container unless it exists, and makes sure it runs and serves the endpoint.
      * A container that is not running gets its HAProxy config before it starts, so HAProxy never needs a
-     * signal it could miss while starting up. One that came back elsewhere (another address or host port,
-     * as after an engine restart) is replaced by one on the recorded address and port.
+     * signal it could miss while starting up. One that no longer serves as specified (a new image, or back on
+     * another address or host port, as after an engine restart) is replaced by a new one on the recorded
+     * address and host port: `replaced` says why.
      */
-    async createLoadBalancer(spec: LoadBalancerSpec): Promise<{ containerId: string; created: boolean }> {
-      let owned = await findOwned(spec);
+    async createLoadBalancer(
+      spec: LoadBalancerSpec,
+    ): Promise<{ containerId: string; created: boolean; replaced?: string }> {
+      const owned = await findOwned(spec);
+      let replaced: string | undefined;
       if (owned) {
         const container = docker.getContainer(owned.Id);
         if (owned.State !== 'running') {
           await writeConfigIfChanged(container, haproxyConfig(spec));
           await start(container, spec);
         }
-        if (!serves(await container.inspect(), spec)) {
-          await remove(owned.Id);
-          owned = undefined;
-        }
+        replaced = mismatch(await container.inspect(), spec);
+        if (!replaced) return { containerId: owned.Id, created: false };
       }
-      if (owned) return { containerId: owned.Id, created: false };
 
       const image = spec.image ?? settings.defaultImage;
+      // Checked before the old one is removed: an image that cannot be had leaves the load balancer as it is.
       await ensureImage(image);
+      if (owned) await remove(owned.Id);
       const holder = spec.address && (await holderOf(spec.address));
       if (holder) throw addressTaken(spec, holder);
       const containerId = await create(spec, image);
@@ -326,7 +338,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
         await remove(containerId);
         throw error;
       }
-      return { containerId, created: true };
+      return { containerId, created: true, ...(replaced && { replaced }) };
     },
 
     /** Writes the HAProxy config when it differs, reads it back and reloads HAProxy with SIGHUP. */

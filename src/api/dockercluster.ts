@@ -105,7 +105,8 @@ export const statusSchema = {
     ready: {
       type: 'boolean',
       default: false,
-      description: 'The infrastructure is ready: the same as initialization.provisioned, for tools that read it.',
+      description:
+        'The infrastructure is ready: the same as initialization.provisioned, for tools that read it.',
     },
     initialization: {
       type: 'object',

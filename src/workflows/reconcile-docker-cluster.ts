@@ -263,7 +263,13 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       ...(dockerCluster.spec.loadbalancerImage && { image: dockerCluster.spec.loadbalancerImage }),
       ...(state.hostPort && { hostPort: state.hostPort }),
     });
-    if (loadBalancer.created) {
+    if (loadBalancer.replaced) {
+      event(
+        'Normal',
+        'LoadBalancerReplaced',
+        `Replaced the load balancer (${loadBalancer.replaced}) by container ${loadBalancer.containerId.slice(0, 12)}`,
+      );
+    } else if (loadBalancer.created) {
       event(
         'Normal',
         'LoadBalancerCreated',

@@ -14,7 +14,7 @@ import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
 import { record, seconds } from '../support/reliability.js';
-import { docker, eventually, uniqueName } from '../support/stack.js';
+import { docker, eventually, kubeConfig, uniqueName } from '../support/stack.js';
 
 function conditionOf(cluster: Cluster | undefined, type: string) {
   return cluster?.status?.conditions?.find((condition) => condition.type === type);
@@ -197,6 +197,61 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
       result: 'Paused=True naming spec.paused; the deletion held (finalizer, container kept) until unpaused',
       measured: `unpaused → DockerCluster and container gone ${seconds(resumed)}`,
     });
+  });
+
+  it('a new spec.loadbalancerImage rolls the load balancer: same endpoint, address and host port, Ready', async () => {
+    const name = uniqueName('roll');
+    const { dockerCluster: created } = await objects.createPair(name);
+    const ready = await objects.untilReady(name);
+    const uid = created.metadata.uid as string;
+    const [before] = await objects.containersOf(uid);
+    assert.ok(before);
+    const placeOf = async (id: string) => {
+      const details = await engine.getContainer(id).inspect();
+      return {
+        ip: details.NetworkSettings.Networks[network]?.IPAddress,
+        hostPort: details.NetworkSettings.Ports['6443/tcp']?.[0]?.HostPort,
+      };
+    };
+    const placeBefore = await placeOf(before.Id);
+    const tag = uniqueName('roll');
+    const rolledImage = `capd-temporal/haproxy:${tag}`;
+    await engine.getImage(before.Image).tag({ repo: 'capd-temporal/haproxy', tag });
+    try {
+      const patchedAt = Date.now();
+      await objects.patch(name, { spec: { loadbalancerImage: rolledImage } });
+      const rolled = await eventually('a load balancer of the new image, Ready again', async () => {
+        const object = await objects.read(name);
+        const [current] = await objects.containersOf(uid);
+        return current?.Image === rolledImage &&
+          current.State === 'running' &&
+          object?.status?.ready &&
+          object.status.observedGeneration === object.metadata.generation
+          ? { object, current }
+          : undefined;
+      });
+      const rolledAfter = seconds(patchedAt);
+      assert.deepEqual(rolled.object.spec?.controlPlaneEndpoint, ready.spec?.controlPlaneEndpoint);
+      assert.deepEqual(await placeOf(rolled.current.Id), placeBefore, 'the same address and host port');
+      assert.equal((await objects.containersOf(uid)).length, 1, 'the old container is gone');
+      const events = await kubeConfig()
+        .makeApiClient(k8s.CoreV1Api)
+        .listNamespacedEvent({ namespace: objects.namespace, fieldSelector: `involvedObject.name=${name}` });
+      const replaced = events.items.find((event) => event.reason === 'LoadBalancerReplaced');
+      assert.match(replaced?.message ?? '', new RegExp(`not ${rolledImage}`));
+      record({
+        group,
+        scenario: 'spec.loadbalancerImage changed on a Ready DockerCluster',
+        action: 'the image of a Ready DockerCluster patched to another tag',
+        result:
+          'a new container of the new image on the same address and host port, the old one removed, Event LoadBalancerReplaced naming the image; Ready again with the endpoint unchanged',
+        measured: `patch → Ready on the new image ${rolledAfter}`,
+      });
+    } finally {
+      await objects.deleteCluster(name);
+      await objects.untilClusterGone(name);
+      await engine.getImage(rolledImage).remove();
+    }
   });
 
   it('10 Clusters at once: all provisioned, then all deleted with their load balancers', async () => {

@@ -434,3 +434,57 @@ describe('a load balancer holds its endpoint address and host port for good', ()
     assert.equal(await inspectOrNothing(current.Id), undefined);
   });
 });
+
+describe('a new load-balancer image rolls the load balancer', () => {
+  const ref = newRef();
+  const base = { dockerCluster: ref, clusterName: ref.name, port: 6443, ipFamily: 'IPv4' as const };
+  const rolledImage = `capd-temporal/haproxy:roll-${uniqueName('test')}`;
+
+  after(async () => {
+    await engine
+      .getImage(rolledImage)
+      .remove()
+      .catch(() => undefined);
+  });
+
+  it('replaces it by one of the new image on the same address and host port, and says why', async () => {
+    await activities.ensureNetwork();
+    const first = await activities.createLoadBalancer(base);
+    const details = await engine.getContainer(first.containerId).inspect();
+    const pinned = {
+      ...base,
+      address: details.NetworkSettings.Networks[network]?.IPAddress as string,
+      hostPort: publishedOnLoopback(details, 6443),
+    };
+    await engine
+      .getImage(image)
+      .tag({ repo: 'capd-temporal/haproxy', tag: rolledImage.split(':')[1] as string });
+
+    const missing = await rejectsWithFailure(
+      activities.createLoadBalancer({ ...pinned, image: 'capd-temporal/does-not-exist:never' }),
+      'ImageNotFound',
+    );
+    assert.equal(missing.nonRetryable, true);
+    assert.equal(
+      (await engine.getContainer(first.containerId).inspect()).State.Running,
+      true,
+      'kept as it was',
+    );
+
+    const rolled = await activities.createLoadBalancer({ ...pinned, image: rolledImage });
+    assert.equal(rolled.created, true);
+    assert.match(
+      rolled.replaced ?? '',
+      new RegExp(`its image is ${image.replaceAll('.', '\\.')}, not ${rolledImage}`),
+    );
+    const after = await engine.getContainer(rolled.containerId).inspect();
+    assert.equal(after.Config.Image, rolledImage);
+    assert.equal(after.NetworkSettings.Networks[network]?.IPAddress, pinned.address);
+    assert.equal(publishedOnLoopback(after, 6443), pinned.hostPort);
+    assert.equal(await inspectOrNothing(first.containerId), undefined, 'the old one is gone');
+    assert.deepEqual(await activities.createLoadBalancer({ ...pinned, image: rolledImage }), {
+      containerId: rolled.containerId,
+      created: false,
+    });
+  });
+});
