@@ -1,6 +1,6 @@
 # The provider's image: the compiled provider (dist/) and its production dependencies on Node 20.
 #
-# Build steps are the ones docs/DEPLOY-DRAFT.md documents for building without Docker:
+# Build steps are the ones the README's "Build and run without Docker" gives:
 #   npm ci && npm run build && node dist/main.js all
 #
 # The worker creates the load-balancer containers through the Docker engine, so the container needs the

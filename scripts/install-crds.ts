@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { providerName } from '../src/api/manifests.js';
+import { providerName } from '../src/api/provider.js';
 
 const crdDirectory = fileURLToPath(new URL('../config/crd', import.meta.url));
 

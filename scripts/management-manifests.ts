@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
-import { generatedManifests, providerLabels, providerName, systemNamespace } from '../src/api/manifests.js';
+import { generatedManifests, providerLabels, systemNamespace } from '../src/api/manifests.js';
+import { providerName } from '../src/api/provider.js';
 
 type Manifest = { kind: string; metadata: { name: string; labels?: Record<string, string> } } & Record<
   string,

@@ -23,7 +23,7 @@ import {
   finalizer,
   kind,
 } from '../api/dockercluster.js';
-import { providerName } from '../api/manifests.js';
+import { providerName } from '../api/provider.js';
 import { mergePatch } from '../clients.js';
 import type {
   ClusterView,

@@ -1,9 +1,9 @@
 // Kubernetes manifests derived from the API definition; `npm run generate` writes them under config/.
 import { clusterNameLabel } from './capi.js';
 import { contractLabels, group, kind, plural, specSchema, statusSchema, version } from './dockercluster.js';
+import { providerName } from './provider.js';
 import { capiCoreRules, providerRules } from './rbac.js';
 
-export const providerName = 'capd-temporal';
 /** clusterctl finds a provider's components by this label. */
 export const providerLabels = { 'cluster.x-k8s.io/provider': `infrastructure-${providerName}` };
 export const systemNamespace = `${providerName}-system`;

@@ -1,6 +1,7 @@
 // `ui <ns>/<name>`: the Temporal Web UI page of a DockerCluster's workflow (the UI opens its latest run).
 import type { Config } from '../config.js';
-import { refOf, workflowIdOf } from '../watcher/changes.js';
+import { refOf } from '../watcher/changes.js';
+import { workflowIdOf } from '../workflows/definitions.js';
 import type { Ref } from './args.js';
 import type { Context } from './context.js';
 import { CliError, exitCodes } from './errors.js';

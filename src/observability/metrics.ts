@@ -27,9 +27,9 @@ export const workflowsRunning = new Gauge({
   registers: [registry],
 });
 
-export const watchRestarts = new Gauge({
-  name: 'capdt_watch_restarts',
-  help: 'Times the watcher restarted a list/watch after an error since it started.',
+export const watchRestarts = new Counter({
+  name: 'capdt_watch_restarts_total',
+  help: 'Times the watcher restarted a list/watch after an error.',
   registers: [registry],
 });
 

@@ -90,8 +90,3 @@ export function refOf(object: DockerCluster): DockerClusterRef {
     uid: object.metadata.uid as string,
   };
 }
-
-/** Stable per incarnation of the object, so a re-created DockerCluster gets a workflow of its own. */
-export function workflowIdOf(ref: DockerClusterRef): string {
-  return `dockercluster/${ref.namespace}/${ref.name}/${ref.uid}`;
-}

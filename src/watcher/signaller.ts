@@ -2,8 +2,9 @@
 // workflow coalesce while a delivery is in flight, and a failed delivery is retried with backoff: no
 // change is dropped because Temporal was briefly unreachable.
 import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
+import pLimit from 'p-limit';
 import type { DockerClusterRef } from '../activities/types.js';
 import { dockerClusterNameKey, dockerClusterNamespaceKey } from '../api/search-attributes.js';
 import type { Logger } from '../logger.js';
@@ -12,8 +13,8 @@ import {
   type ObservedChange,
   type ReconcileInput,
   reconcileWorkflowType,
+  workflowIdOf,
 } from '../workflows/definitions.js';
-import { workflowIdOf } from './changes.js';
 
 export interface SignallerOptions {
   client: Client;
@@ -22,6 +23,8 @@ export interface SignallerOptions {
   logger: Logger;
   /** Backoff after a failed delivery: doubles from this up to 30 s. */
   initialBackoffMs?: number;
+  /** Deliveries in flight at once (a watcher starting up on many DockerClusters queues the rest). */
+  concurrency?: number;
 }
 
 /** Where and how a reconcile workflow runs when a signal has to start it. */
@@ -50,6 +53,9 @@ export async function signalWithStart<Args extends unknown[]>(
       signal,
       signalArgs,
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // A workflow that completed (its DockerCluster deleted or gone) is never started again by a late signal;
+      // one that failed may be.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: dockerClusterNamespaceKey, value: ref.namespace },
         { key: dockerClusterNameKey, value: ref.name },
@@ -66,8 +72,11 @@ export class Signaller {
     { ref: DockerClusterRef; start: boolean; change: ObservedChange; again: boolean }
   >();
   private stopped = false;
+  private readonly inFlight: ReturnType<typeof pLimit>;
 
-  constructor(private readonly options: SignallerOptions) {}
+  constructor(private readonly options: SignallerOptions) {
+    this.inFlight = pLimit(options.concurrency ?? 8);
+  }
 
   /**
    * Reconcile now; start the workflow if it is not running (unless the object is gone: start = false). The
@@ -101,7 +110,7 @@ export class Signaller {
       }
       entry.again = false;
       try {
-        await this.send(workflowId, entry.ref, entry.start, entry.change);
+        await this.inFlight(() => this.send(workflowId, entry.ref, entry.start, entry.change));
         if (!entry.again) {
           this.pending.delete(workflowId);
           return;
@@ -139,7 +148,13 @@ export class Signaller {
       }
       return;
     }
-    await signalWithStart(client, ref, { taskQueue, resyncSeconds }, changedSignal, change);
+    try {
+      await signalWithStart(client, ref, { taskQueue, resyncSeconds }, changedSignal, change);
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      logger.debug({ workflowId }, 'the reconcile workflow has completed; not started again');
+      return;
+    }
     logger.debug({ workflowId, namespace: ref.namespace, name: ref.name }, 'signalled reconcile workflow');
   }
 }

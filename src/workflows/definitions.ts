@@ -5,6 +5,11 @@ import type { DockerClusterRef } from '../activities/types.js';
 
 export const reconcileWorkflowType = 'reconcileDockerCluster';
 
+/** Stable per incarnation of the object, so a re-created DockerCluster gets a workflow of its own. */
+export function workflowIdOf(ref: DockerClusterRef): string {
+  return `dockercluster/${ref.namespace}/${ref.name}/${ref.uid}`;
+}
+
 export type Phase =
   | 'Starting'
   | 'ExternallyManaged'

@@ -1,18 +1,17 @@
 // One long-lived workflow per DockerCluster: the tutorial's reconcile loop, made durable.
-// Deterministic orchestration only; every read and write of the world is an activity. Any change to this
-// file's logic must be guarded with patched() so that running workflows replay as they were recorded.
+// Deterministic orchestration only; every read and write of the world is an activity. How a change to this
+// file reaches running workflows: the README's "Changing the workflow".
 
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import {
   ActivityFailure,
-  type ActivityOptions,
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   type LocalActivityOptions,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   proxySinks,
@@ -79,46 +78,24 @@ const dockerCall: LocalActivityOptions = {
   },
 };
 
-// Heartbeats (sent by the worker while an activity runs) let a crashed worker's activity be retried
-// elsewhere within seconds instead of after its whole start-to-close timeout.
-const heartbeated: ActivityOptions = { heartbeatTimeout: '10 seconds' };
-
 /**
- * Short API and Docker calls run as local activities: in the worker, inside the workflow task, without a
- * round trip through the task queue; they are retried and recorded in history all the same (as markers,
- * which the UI lists as local activities). Histories recorded before this change replay as they ran.
+ * Kubernetes calls and the short Docker calls run as local activities: in the worker, inside the workflow
+ * task, without a round trip through the task queue; they are retried and recorded in history all the same
+ * (as markers, which the UI lists as local activities). Each call names its step: the summary in the UI.
  */
-const localCallsPatch = 'short-calls-as-local-activities';
-const kubernetesLocal = proxyLocalActivities<KubernetesActivities>(kubernetesCall);
-const kubernetesRemote = proxyActivities<KubernetesActivities>({ ...kubernetesCall, ...heartbeated });
-/** Creating and deleting a container can take seconds and must outlive a dead worker: full activities. */
-const dockerRemote = proxyActivities<DockerActivities>({
-  ...dockerCall,
-  startToCloseTimeout: '5 minutes',
-  ...heartbeated,
-});
-const dockerLocal = proxyLocalActivities<DockerActivities>(dockerCall);
-
-type Summarized<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
-    ? (summary: string, ...args: A) => Promise<R>
-    : never;
-};
-type WithOptions = { executeWithOptions(o: { summary: string }, a: unknown[]): Promise<unknown> };
-
-/** Calls whose every use carries a one-line summary, shown in the Temporal UI's history. */
-function summarized<T extends object>(pick: () => T): Summarized<T> {
-  return new Proxy({} as Summarized<T>, {
-    get:
-      (_, name) =>
-      (summary: string, ...args: unknown[]) =>
-        (pick() as Record<string | symbol, WithOptions>)[name]?.executeWithOptions({ summary }, args),
+const kube = (summary: string) => proxyLocalActivities<KubernetesActivities>({ ...kubernetesCall, summary });
+const dockerQuick = (summary: string) => proxyLocalActivities<DockerActivities>({ ...dockerCall, summary });
+/**
+ * Creating and deleting a container can take seconds and must outlive a dead worker: activities, whose
+ * heartbeats let a crashed worker's attempt be retried elsewhere within seconds.
+ */
+const docker = (summary: string) =>
+  proxyActivities<DockerActivities>({
+    ...dockerCall,
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '10 seconds',
+    summary,
   });
-}
-
-const kube = summarized(() => (patched(localCallsPatch) ? kubernetesLocal : kubernetesRemote));
-const dockerQuick = summarized(() => (patched(localCallsPatch) ? dockerLocal : dockerRemote));
-const docker = summarized(() => dockerRemote);
 const { metrics } = proxySinks<ReconcileSinks>();
 
 const defaultResyncInterval = '5 minutes';
@@ -126,6 +103,16 @@ const defaultResyncInterval = '5 minutes';
 const failureBackoffMs = (failures: number) => Math.min(5_000 * 2 ** (failures - 1), 600_000);
 /** Bounds the history of an idle DockerCluster even before the server suggests continuing as new. */
 const defaultMaxHistoryEvents = 5_000;
+
+/**
+ * The resync interval, made 10 % shorter or longer by the DockerCluster's uid (a fixed spread, not chance),
+ * so that many DockerClusters created together do not all wake together.
+ */
+function resyncAfter(input: ReconcileInput): number {
+  const spread = Number.parseInt(input.dockerCluster.uid.replaceAll('-', '').slice(0, 8), 16) / 0xffffffff;
+  const factor = 0.9 + 0.2 * (Number.isFinite(spread) ? spread : 0.5);
+  return Math.round(msToNumber(input.resyncInterval ?? defaultResyncInterval) * factor);
+}
 
 type Outcome = { done: true } | { done: false; requeueAfter?: Duration | number };
 const done: Outcome = { done: true };
@@ -170,7 +157,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
   /** Events are recorded beside the reconcile, not in its way; each reconcile waits for its own at the end. */
   let pendingEvents: Promise<void>[] = [];
   function event(type: EventRecord['type'], reason: string, message: string): void {
-    const recorded = kube.recordEvent(`Event ${reason}`, ref, { key: uuid4(), type, reason, message });
+    const recorded = kube(`Event ${reason}`).recordEvent(ref, { key: uuid4(), type, reason, message });
     pendingEvents.push(
       recorded.catch((error) =>
         log.warn('Could not record an Event', { ...logFields(), reason, error: describeFailure(error) }),
@@ -196,7 +183,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
   // ---- the tutorial's Reconcile: get → owner → paused → delete or normal ------------------------
 
   async function reconcile(): Promise<Outcome> {
-    const dockerCluster = await kube.getDockerCluster(`Get ${what}`, ref);
+    const dockerCluster = await kube(`Get ${what}`).getDockerCluster(ref);
     if (!dockerCluster) {
       // Gone without our finalizer's help (clusterctl move strips finalizers and deletes the source objects
       // while paused): the load balancer may serve the DockerCluster elsewhere now, so it is left alone.
@@ -210,7 +197,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     }
 
     const cluster = dockerCluster.ownerClusterName
-      ? await kube.getOwnerCluster(`Get owner Cluster ${dockerCluster.ownerClusterName}`, {
+      ? await kube(`Get owner Cluster ${dockerCluster.ownerClusterName}`).getOwnerCluster({
           namespace: ref.namespace,
           name: dockerCluster.ownerClusterName,
         })
@@ -231,7 +218,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       cluster.pausedBy ??
       (dockerCluster.pausedAnnotation ? `${what} has the paused annotation` : undefined);
     if (pausedBy) {
-      await kube.updateStatus('Set Paused condition', ref, {
+      await kube('Set Paused condition').updateStatus(ref, {
         conditions: [{ type: conditionTypes.paused, status: 'True', reason: 'Paused', message: pausedBy }],
       });
       state.pausedBy = pausedBy;
@@ -246,7 +233,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   async function reconcileNormal(dockerCluster: DockerClusterView, cluster: ClusterView): Promise<Outcome> {
     if (!dockerCluster.hasFinalizer) {
-      wrote((await kube.addFinalizer(`Add finalizer ${finalizer}`, ref)).resourceVersion);
+      wrote((await kube(`Add finalizer ${finalizer}`).addFinalizer(ref)).resourceVersion);
       event('Normal', 'FinalizerAdded', `Added finalizer ${finalizer}`);
     }
     if (state.phase !== 'Ready') enter('Provisioning');
@@ -254,8 +241,8 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     const { controlPlaneEndpoint } = dockerCluster.spec;
     const port = controlPlaneEndpoint?.port ?? defaultEndpointPort;
     const owner = loadBalancerOwner(dockerCluster);
-    await dockerQuick.ensureNetwork('Ensure Docker network');
-    const loadBalancer = await docker.createLoadBalancer('Create load balancer container', {
+    await dockerQuick('Ensure Docker network').ensureNetwork();
+    const loadBalancer = await docker('Create load balancer container').createLoadBalancer({
       ...owner,
       clusterName: cluster.name,
       port,
@@ -278,14 +265,14 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     }
     // A container created just now got its config before it started; an existing one may have drifted.
     if (!loadBalancer.created) {
-      await dockerQuick.configureLoadBalancer('Write HAProxy config and reload', {
+      await dockerQuick('Write HAProxy config and reload').configureLoadBalancer({
         dockerCluster: ref,
         containerId: loadBalancer.containerId,
         port,
         ipFamily: cluster.ipFamily,
       });
     }
-    const address = await dockerQuick.getLoadBalancerAddress('Get load balancer IP', {
+    const address = await dockerQuick('Get load balancer IP').getLoadBalancerAddress({
       dockerCluster: ref,
       containerId: loadBalancer.containerId,
       ipFamily: cluster.ipFamily,
@@ -298,7 +285,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     let generation = dockerCluster.generation;
     if (!controlPlaneEndpoint?.host || !controlPlaneEndpoint.port) {
       const summary = `Set spec.controlPlaneEndpoint ${controlPlaneEndpoint?.host || address.ip}:${port}`;
-      const written = await kube.setControlPlaneEndpoint(summary, ref, { host: address.ip, port });
+      const written = await kube(summary).setControlPlaneEndpoint(ref, { host: address.ip, port });
       wrote(written.resourceVersion);
       generation = written.generation;
     } else if (owner.address && address.ip !== owner.address) {
@@ -310,7 +297,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     const endpoint = { host: controlPlaneEndpoint?.host || address.ip, port };
     state.endpoint = endpoint;
 
-    await kube.updateStatus('Mark ready', ref, {
+    await kube('Mark ready').updateStatus(ref, {
       ready: true,
       provisioned: true,
       observedGeneration: generation,
@@ -331,12 +318,12 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   async function reconcileDelete(dockerCluster: DockerClusterView): Promise<Outcome> {
     const message = 'Deleting the load balancer';
-    await kube.updateStatus('Set Deleting conditions', ref, {
+    await kube('Set Deleting conditions').updateStatus(ref, {
       conditions: [available('False', 'Deleting', message), ready('False', 'Deleting', message), notPaused],
     });
     enter('Deleting', 'Deleting', message);
-    await docker.deleteLoadBalancer('Delete load balancer container', loadBalancerOwner(dockerCluster));
-    await kube.removeFinalizer(`Remove finalizer ${finalizer}`, ref);
+    await docker('Delete load balancer container').deleteLoadBalancer(loadBalancerOwner(dockerCluster));
+    await kube(`Remove finalizer ${finalizer}`).removeFinalizer(ref);
     state.phase = 'Deleted';
     return done;
   }
@@ -364,7 +351,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     // The Event is recorded on its own, so a status the provider may not write does not silence it.
     if (firstTime) event('Warning', 'ReconcileFailed', message);
     try {
-      await kube.updateStatus('Report failure', ref, {
+      await kube('Report failure').updateStatus(ref, {
         conditions: [available('False', 'NotAvailable', message), ready('False', 'NotAvailable', message)],
       });
     } catch (reportError) {
@@ -394,10 +381,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     state.lastReconcileTime = new Date().toISOString();
     if (outcome.done) return state;
 
-    await condition(
-      changedSinceReconcile,
-      outcome.requeueAfter ?? input.resyncInterval ?? defaultResyncInterval,
-    );
+    await condition(changedSinceReconcile, outcome.requeueAfter ?? resyncAfter(input));
 
     const info = workflowInfo();
     if (

@@ -87,7 +87,7 @@ describe('src/main.ts, run as a process', () => {
       /capdt_activity_duration_seconds_count\{activity="createLoadBalancer",result="completed"\} 1/,
     );
     assert.match(metrics, /capdt_workflows_running \d+/);
-    assert.match(metrics, /capdt_watch_restarts \d+/);
+    assert.match(metrics, /capdt_watch_restarts_total \d+/);
 
     const logged = await eventually('the workflow logging the Ready transition', async () =>
       provider.lines.find((line) => line.name === name && line.to === 'Ready'),

@@ -2,11 +2,10 @@
 // activities are stubs over a small in-memory world, so each branch can be driven on purpose.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import proto from '@temporalio/proto';
+import type proto from '@temporalio/proto';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -16,7 +15,9 @@ import {
 } from '@temporalio/worker';
 import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
 import { finalizer } from '../../src/api/dockercluster.js';
+import { logger } from '../../src/logger.js';
 import { metricSinks } from '../../src/observability/metrics.js';
+import { Signaller } from '../../src/watcher/signaller.js';
 import { workflowsPath } from '../../src/worker.js';
 import {
   changedSignal,
@@ -26,9 +27,10 @@ import {
   reconcileWorkflowType,
   resumeSignal,
   stateQuery,
+  workflowIdOf,
 } from '../../src/workflows/definitions.js';
 import type { reconcileDockerCluster } from '../../src/workflows/reconcile-docker-cluster.js';
-import { eventually, quietTemporalRuntime, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
+import { eventually, quietTemporalRuntime, stackEnv, uniqueName } from '../support/stack.js';
 import {
   ownedDockerCluster,
   ownerCluster,
@@ -413,17 +415,56 @@ describe('reconcile workflow', () => {
     });
   }
 
-  it('replays a history recorded when every step was an activity (before local activities), as it ran', async () => {
-    // Recorded from the workflow as it was at commit 5c4ed0d (a first provisioning, then one more reconcile),
-    // fetched with the client and saved as an encoded History.
-    const recorded = readFileSync(`${repoRoot}test/fixtures/reconcile-history-activities-only.binpb`);
-    const history = proto.temporal.api.history.v1.History.decode(recorded);
-    assert.ok(
-      history.events.some(
-        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'getDockerCluster',
-      ),
-      'the fixture is a history of the activities-only workflow',
-    );
+  it('a late change for a completed DockerCluster starts no new run of its workflow', async () => {
+    const stubs = stubActivities({ dockerCluster: null, cluster: null, ip: '172.18.0.2' });
+    const taskQueue = uniqueName('signaller-test');
+    const worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: stubs.activities,
+      sinks: metricSinks,
+    });
+    const ref = { namespace: 'default', name: uniqueName('gone'), uid: randomUUID() };
+    const signaller = new Signaller({ client, taskQueue, resyncSeconds: 3600, logger });
+    try {
+      await worker.runUntil(async () => {
+        signaller.request(ref);
+        const handle = client.workflow.getHandle(workflowIdOf(ref));
+        const first = await eventually('the first run to complete', async () => {
+          const description = await handle.describe().catch(() => undefined);
+          return description?.status.name === 'COMPLETED' ? description : undefined;
+        });
+        signaller.request(ref);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        const latest = await handle.describe();
+        assert.equal(latest.runId, first.runId, 'no second run');
+        assert.equal(stubs.count('getDockerCluster'), 1);
+      });
+    } finally {
+      signaller.stop();
+    }
+  });
+
+  it('replays a history recorded with this code, as it ran: a provisioning, a change, a pause, a deletion', async () => {
+    // The check every change to the workflow must pass against the histories of the code it replaces: the
+    // same commands in the same order (see "Changing the workflow" in the README).
+    const world = { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() };
+    let history: proto.temporal.api.history.v1.IHistory | undefined;
+    await scenario(world, {}, async ({ handle, until }) => {
+      await until('Ready', (s) => s.phase === 'Ready');
+      await handle.signal(changedSignal);
+      await until('a second reconcile', (s) => s.reconciles >= 2);
+      await handle.signal(pauseSignal, 'replay');
+      await until('Paused', (s) => s.phase === 'Paused');
+      await handle.signal(resumeSignal);
+      await until('Ready again', (s) => s.phase === 'Ready' && s.reconciles >= 4);
+      (world.dockerCluster as NonNullable<StubWorld['dockerCluster']>).deleting = true;
+      await handle.signal(changedSignal);
+      assert.equal((await handle.result()).phase, 'Deleted');
+      history = await handle.fetchHistory();
+    });
+    assert.ok(history?.events?.length, 'a history was recorded');
     await Worker.runReplayHistory({ workflowBundle: bundle, sinks: metricSinks }, history);
   });
 

@@ -9,7 +9,8 @@ import { type ReliabilityRecord, recordsPath } from '../../scripts/reliability-r
 import { kindClusterLabel, kindRoleLabel, loadBalancerRole } from '../../src/activities/load-balancer.js';
 import type { DockerCluster } from '../../src/api/dockercluster.js';
 import { localActivityOf } from '../../src/observability/history.js';
-import { refOf, workflowIdOf } from '../../src/watcher/changes.js';
+import { refOf } from '../../src/watcher/changes.js';
+import { workflowIdOf } from '../../src/workflows/definitions.js';
 import type { TestObjects } from './objects.js';
 import { docker, eventually, stackEnv } from './stack.js';
 

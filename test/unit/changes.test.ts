@@ -13,8 +13,8 @@ import {
   infrastructureRefOf,
   isFirstProvisioningWrite,
   refOf,
-  workflowIdOf,
 } from '../../src/watcher/changes.js';
+import { workflowIdOf } from '../../src/workflows/definitions.js';
 
 function dockerCluster(): DockerCluster {
   return {
