@@ -157,15 +157,15 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     }
   }
 
-  /** Adds or removes our finalizer; returns the object's resourceVersion afterwards (none once it is gone). */
-  async function setFinalizer(ref: DockerClusterRef, wanted: boolean): Promise<string | undefined> {
+  /** Adds or removes our finalizer (removing it from an object that is gone is done already). */
+  async function setFinalizer(ref: DockerClusterRef, wanted: boolean): Promise<void> {
     const action = `${wanted ? 'adding' : 'removing'} the finalizer of DockerCluster ${ref.namespace}/${ref.name}`;
     const object = wanted ? await readExisting(ref, action) : await read(ref);
     if (!object) return undefined;
     const finalizers = object.metadata.finalizers ?? [];
-    if (finalizers.includes(finalizer) === wanted) return object.metadata.resourceVersion;
+    if (finalizers.includes(finalizer) === wanted) return;
     const next = wanted ? [...finalizers, finalizer] : finalizers.filter((name) => name !== finalizer);
-    return (await patchVersion(object, { metadata: { finalizers: next } }, action)).metadata.resourceVersion;
+    await patchVersion(object, { metadata: { finalizers: next } }, action);
   }
 
   return {
@@ -211,9 +211,8 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
       return { name: input.name, ipFamily: ipFamilyOf(cluster), ...(pausedBy && { pausedBy }) };
     },
 
-    /** Returns the resourceVersion it leaves, so the workflow can tell its own write from a user's. */
-    async addFinalizer(ref: DockerClusterRef): Promise<{ resourceVersion: string }> {
-      return { resourceVersion: (await setFinalizer(ref, true)) as string };
+    async addFinalizer(ref: DockerClusterRef): Promise<void> {
+      await setFinalizer(ref, true);
     },
 
     async removeFinalizer(ref: DockerClusterRef): Promise<void> {
@@ -223,12 +222,12 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     /**
      * Fills in what is empty in spec.controlPlaneEndpoint (the CRD refuses to change it once set), marking a
      * host taken from the load balancer as such. Returns the object's generation after the write, for
-     * status.observedGeneration, and its resourceVersion.
+     * status.observedGeneration.
      */
     async setControlPlaneEndpoint(
       ref: DockerClusterRef,
       loadBalancer: Required<ControlPlaneEndpoint>,
-    ): Promise<{ generation: number; resourceVersion: string }> {
+    ): Promise<{ generation: number }> {
       const action = `setting spec.controlPlaneEndpoint of DockerCluster ${ref.namespace}/${ref.name}`;
       let object = await readExisting(ref, action);
       const current = object.spec?.controlPlaneEndpoint ?? {};
@@ -241,10 +240,7 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
           action,
         );
       }
-      return {
-        generation: object.metadata.generation ?? 0,
-        resourceVersion: object.metadata.resourceVersion as string,
-      };
+      return { generation: object.metadata.generation ?? 0 };
     },
 
     /** Writes status through the status subresource; an unchanged status costs no write. */

@@ -10,7 +10,6 @@ import { dockerClusterNameKey, dockerClusterNamespaceKey } from '../api/search-a
 import type { Logger } from '../logger.js';
 import {
   changedSignal,
-  type ObservedChange,
   type ReconcileInput,
   reconcileWorkflowType,
   workflowIdOf,
@@ -67,10 +66,7 @@ export async function signalWithStart<Args extends unknown[]>(
 
 export class Signaller {
   /** Per workflow: what to deliver next, and whether a delivery is wanted after the one in flight. */
-  private readonly pending = new Map<
-    string,
-    { ref: DockerClusterRef; start: boolean; change: ObservedChange; again: boolean }
-  >();
+  private readonly pending = new Map<string, { ref: DockerClusterRef; start: boolean; again: boolean }>();
   private stopped = false;
   private readonly inFlight: ReturnType<typeof pLimit>;
 
@@ -78,21 +74,16 @@ export class Signaller {
     this.inFlight = pLimit(options.concurrency ?? 8);
   }
 
-  /**
-   * Reconcile now; start the workflow if it is not running (unless the object is gone: start = false). The
-   * change says which resourceVersion was seen, so the workflow can skip the echo of its own writes; two
-   * changes that coalesce are delivered as a plain "act".
-   */
-  request(ref: DockerClusterRef, start = true, change: ObservedChange = {}): void {
+  /** Reconcile now; start the workflow if it is not running (unless the object is gone: start = false). */
+  request(ref: DockerClusterRef, start = true): void {
     const workflowId = workflowIdOf(ref);
     const current = this.pending.get(workflowId);
     if (current) {
-      current.change = current.again ? {} : change;
       current.again = true;
       current.start ||= start;
       return;
     }
-    this.pending.set(workflowId, { ref, start, change, again: false });
+    this.pending.set(workflowId, { ref, start, again: false });
     void this.deliver(workflowId);
   }
 
@@ -110,7 +101,7 @@ export class Signaller {
       }
       entry.again = false;
       try {
-        await this.inFlight(() => this.send(workflowId, entry.ref, entry.start, entry.change));
+        await this.inFlight(() => this.send(workflowId, entry.ref, entry.start));
         if (!entry.again) {
           this.pending.delete(workflowId);
           return;
@@ -133,23 +124,18 @@ export class Signaller {
     }
   }
 
-  private async send(
-    workflowId: string,
-    ref: DockerClusterRef,
-    start: boolean,
-    change: ObservedChange,
-  ): Promise<void> {
+  private async send(workflowId: string, ref: DockerClusterRef, start: boolean): Promise<void> {
     const { client, taskQueue, resyncSeconds, logger } = this.options;
     if (!start) {
       try {
-        await client.workflow.getHandle(workflowId).signal(changedSignal, change);
+        await client.workflow.getHandle(workflowId).signal(changedSignal);
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }
       return;
     }
     try {
-      await signalWithStart(client, ref, { taskQueue, resyncSeconds }, changedSignal, change);
+      await signalWithStart(client, ref, { taskQueue, resyncSeconds }, changedSignal);
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       logger.debug({ workflowId }, 'the reconcile workflow has completed; not started again');

@@ -70,7 +70,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     // The workflow's own first writes come back here; signalling them would only wake it for nothing.
     if (previous && isFirstProvisioningWrite(previous, object)) return;
     logger.debug({ namespace: ref.namespace, name: ref.name }, 'DockerCluster changed');
-    signaller.request(ref, true, { resourceVersion: object.metadata.resourceVersion });
+    signaller.request(ref);
   }
 
   function onDockerClusterGone(object: DockerCluster) {

@@ -45,13 +45,11 @@ export interface ReconcileInput {
   carried?: { state: ReconcileState; operatorPause?: string };
 }
 
-/** Something changed (the watcher saw the object or its Cluster change): reconcile now. */
-export const changedSignal = defineSignal<[change?: ObservedChange]>('changed');
-
-/** What the watcher saw; a change the workflow made itself (its own resourceVersion) is no reason to act. */
-export interface ObservedChange {
-  resourceVersion?: string;
-}
+/**
+ * Something changed (the watcher saw the object or its Cluster change): reconcile now. The watcher does not
+ * pass on the echo of the workflow's own writes (src/watcher/changes.ts).
+ */
+export const changedSignal = defineSignal('changed');
 /** An operator pauses reconciliation; the reason shows in the Paused condition. */
 export const pauseSignal = defineSignal<[reason?: string]>('pause');
 export const resumeSignal = defineSignal('resume');

@@ -128,21 +128,8 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
   let changed = false;
   let failures = 0;
 
-  /** resourceVersions this workflow's own writes produced: the watcher's echo of them is no change. */
-  const ownWrites: string[] = [];
-  const wrote = (resourceVersion: string) => {
-    ownWrites.push(resourceVersion);
-    if (ownWrites.length > 16) ownWrites.shift();
-  };
-  /**
-   * resourceVersions the watcher saw since the reconcile began. They are judged when the reconcile ends,
-   * since the echo of a write can arrive before the write's own result does.
-   */
-  const seen: string[] = [];
-  const changedSinceReconcile = () => changed || seen.some((version) => !ownWrites.includes(version));
-  setHandler(changedSignal, (change) => {
-    if (change?.resourceVersion) seen.push(change.resourceVersion);
-    else changed = true;
+  setHandler(changedSignal, () => {
+    changed = true;
   });
   setHandler(pauseSignal, (reason) => {
     operatorPause = reason ? `paused by an operator: ${reason}` : 'paused by an operator';
@@ -233,7 +220,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   async function reconcileNormal(dockerCluster: DockerClusterView, cluster: ClusterView): Promise<Outcome> {
     if (!dockerCluster.hasFinalizer) {
-      wrote((await kube(`Add finalizer ${finalizer}`).addFinalizer(ref)).resourceVersion);
+      await kube(`Add finalizer ${finalizer}`).addFinalizer(ref);
       event('Normal', 'FinalizerAdded', `Added finalizer ${finalizer}`);
     }
     if (state.phase !== 'Ready') enter('Provisioning');
@@ -285,9 +272,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     let generation = dockerCluster.generation;
     if (!controlPlaneEndpoint?.host || !controlPlaneEndpoint.port) {
       const summary = `Set spec.controlPlaneEndpoint ${controlPlaneEndpoint?.host || address.ip}:${port}`;
-      const written = await kube(summary).setControlPlaneEndpoint(ref, { host: address.ip, port });
-      wrote(written.resourceVersion);
-      generation = written.generation;
+      ({ generation } = await kube(summary).setControlPlaneEndpoint(ref, { host: address.ip, port }));
     } else if (owner.address && address.ip !== owner.address) {
       throw ApplicationFailure.nonRetryable(
         `load balancer ${address.containerId.slice(0, 12)} is on ${address.ip}, not on the endpoint ${owner.address}; the endpoint is not moved`,
@@ -365,7 +350,6 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   for (;;) {
     changed = false;
-    seen.length = 0;
     let outcome: Outcome;
     try {
       outcome = await reconcile();
@@ -381,7 +365,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     state.lastReconcileTime = new Date().toISOString();
     if (outcome.done) return state;
 
-    await condition(changedSinceReconcile, outcome.requeueAfter ?? resyncAfter(input));
+    await condition(() => changed, outcome.requeueAfter ?? resyncAfter(input));
 
     const info = workflowInfo();
     if (

@@ -141,13 +141,24 @@ describe('Kubernetes activities on the real API server', () => {
       });
     });
 
+    // Owners that exist: the garbage collector deletes an object whose owner does not.
     it('reports the finalizer, the paused and managed-by annotations and the owning Cluster', async () => {
-      const clusterName = uniqueName('owner');
+      const clusterName = await createCluster({ paused: false });
+      const { metadata } = (await objects.getNamespacedCustomObject({
+        ...clusters,
+        namespace,
+        name: clusterName,
+      })) as DockerCluster;
       const ref = await createDockerCluster({
         finalizers: [ourFinalizer],
         annotations: { 'cluster.x-k8s.io/paused': '', 'cluster.x-k8s.io/managed-by': 'someone-else' },
         ownerReferences: [
-          { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster', name: clusterName, uid: randomUUID() },
+          {
+            apiVersion: 'cluster.x-k8s.io/v1beta2',
+            kind: 'Cluster',
+            name: clusterName,
+            uid: metadata.uid as string,
+          },
         ],
       });
       const view = await activities.getDockerCluster(ref);
@@ -162,8 +173,19 @@ describe('Kubernetes activities on the real API server', () => {
     });
 
     it('ignores owner references that are not CAPI Clusters', async () => {
+      const configMap = await config.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({
+        namespace,
+        body: { metadata: { name: uniqueName('not-a-cluster') } },
+      });
       const ref = await createDockerCluster({
-        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'not-a-cluster', uid: randomUUID() }],
+        ownerReferences: [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            name: configMap.metadata?.name as string,
+            uid: configMap.metadata?.uid as string,
+          },
+        ],
       });
       const view = await activities.getDockerCluster(ref);
       assert.ok(view);

@@ -180,32 +180,6 @@ describe('reconcile workflow', () => {
     );
   });
 
-  it("ignores the watcher's echo of its own writes, and acts on anyone else's", async () => {
-    await scenario(
-      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
-      {},
-      async ({ handle, stubs, until }) => {
-        const ready = await until(
-          'the first reconcile done',
-          (s) => s.phase === 'Ready' && s.reconciles === 1,
-        );
-        const [ownWrite] = stubs.writtenResourceVersions;
-        assert.ok(ownWrite, 'the finalizer write returned a resourceVersion');
-        await handle.signal(changedSignal, { resourceVersion: ownWrite });
-        await handle.signal(changedSignal, { resourceVersion: 'written-by-someone-else' });
-        const after = await until('one more reconcile', (s) => s.reconciles === ready.reconciles + 1);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        assert.equal(
-          (await handle.query(stateQuery)).reconciles,
-          after.reconciles,
-          'the echo caused no reconcile',
-        );
-        // A reconcile of an existing container checks its config, which may have drifted.
-        assert.equal(stubs.count('configureLoadBalancer'), 1);
-      },
-    );
-  });
-
   it('keeps an endpoint host the user set, and the port from spec', async () => {
     const dockerCluster = ownedDockerCluster({
       spec: { controlPlaneEndpoint: { host: 'api.example.test', port: 7443 } },

@@ -40,13 +40,6 @@ export function ownerCluster(overrides: Partial<ClusterView> = {}): ClusterView 
  */
 export function stubActivities(world: StubWorld, failures: Partial<Record<keyof Activities, Error[]>> = {}) {
   const calls: Call[] = [];
-  /** The resourceVersions the stub's writes returned, in order. */
-  const writtenResourceVersions: string[] = [];
-  const written = () => {
-    const resourceVersion = `rv-${calls.length}`;
-    writtenResourceVersions.push(resourceVersion);
-    return resourceVersion;
-  };
   function record(name: keyof Activities, args: unknown[]) {
     calls.push({ name, args });
     const error = failures[name]?.shift();
@@ -64,7 +57,6 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     async addFinalizer(...args) {
       record('addFinalizer', args);
       if (world.dockerCluster) world.dockerCluster.hasFinalizer = true;
-      return { resourceVersion: written() };
     },
     async removeFinalizer(...args) {
       record('removeFinalizer', args);
@@ -72,7 +64,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     },
     async setControlPlaneEndpoint(...args) {
       record('setControlPlaneEndpoint', args);
-      if (!world.dockerCluster) return { generation: 0, resourceVersion: written() };
+      if (!world.dockerCluster) return { generation: 0 };
       const current = world.dockerCluster.spec.controlPlaneEndpoint;
       world.dockerCluster.spec.controlPlaneEndpoint = {
         host: current?.host || args[1].host,
@@ -80,7 +72,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
       };
       world.dockerCluster.endpointFromLoadBalancer ||= !current?.host;
       world.dockerCluster.generation += 1;
-      return { generation: world.dockerCluster.generation, resourceVersion: written() };
+      return { generation: world.dockerCluster.generation };
     },
     async updateStatus(...args) {
       record('updateStatus', args);
@@ -116,7 +108,6 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
   return {
     activities,
     calls,
-    writtenResourceVersions,
     names: () => calls.map((call) => call.name),
     count: (name: keyof Activities) => calls.filter((call) => call.name === name).length,
     statusUpdates: () =>
