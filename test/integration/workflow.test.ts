@@ -71,8 +71,6 @@ describe('reconcile workflow', () => {
   interface ScenarioOptions {
     failures?: Parameters<typeof stubActivities>[1];
     input?: Partial<ReconcileInput>;
-    /** Replay every workflow task from history, as a freshly restarted worker would. */
-    noCache?: boolean;
   }
 
   async function scenario(
@@ -89,7 +87,6 @@ describe('reconcile workflow', () => {
       workflowBundle: bundle,
       activities: stubs.activities,
       sinks: metricSinks,
-      ...(options.noCache && { maxCachedWorkflows: 0 }),
     });
     const ref = { namespace: 'default', name: uniqueName('dc'), uid: randomUUID() };
     await worker.runUntil(async () => {
@@ -442,10 +439,10 @@ describe('reconcile workflow', () => {
     await Worker.runReplayHistory({ workflowBundle: bundle, sinks: metricSinks }, history);
   });
 
-  it("keeps an operator's pause across continue-as-new and replays from history alone", async () => {
+  it("keeps an operator's pause across continue-as-new", async () => {
     const input = { maxHistoryEvents: 60 };
     const world = { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() };
-    await scenario(world, { input, noCache: true }, async ({ handle, stubs, until }) => {
+    await scenario(world, { input }, async ({ handle, stubs, until }) => {
       await until('Ready', (s) => s.phase === 'Ready');
       const firstRun = (await handle.describe()).runId;
       await handle.signal(pauseSignal, 'upgrade');
