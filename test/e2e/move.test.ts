@@ -110,7 +110,7 @@ function apply(kubeconfig: string, objects: object[]): void {
   assert.equal(wait.status, 0, String(wait.stderr));
 }
 
-/** Container create and destroy events of one namespace's load balancers between two moments. */
+/** Container create and destroy events of one namespace's load balancers between two moments (ms). */
 async function loadBalancerLifecycleEvents(engine: Docker, namespace: string, since: number, until: number) {
   const stream = (await engine.getEvents({
     since: Math.floor(since / 1000),
@@ -123,7 +123,13 @@ async function loadBalancerLifecycleEvents(engine: Docker, namespace: string, si
   })) as unknown as NodeJS.ReadableStream;
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
-  return text.split('\n').filter((line) => line.trim() !== '');
+  // Docker filters by whole seconds; the events of the second before `since` are dropped here.
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { Action: string; id: string; timeNano: number })
+    .filter((event) => event.timeNano >= since * 1e6)
+    .map((event) => `${event.Action} ${event.id}`);
 }
 
 describe('clusterctl move to a second management cluster', () => {
