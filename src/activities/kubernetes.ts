@@ -16,6 +16,7 @@ import {
   apiVersion,
   type Condition,
   type ControlPlaneEndpoint,
+  conditionTypes,
   type DockerCluster,
   type DockerClusterStatus,
   dockerClusterResource,
@@ -27,11 +28,12 @@ import { providerName } from '../api/provider.js';
 import { mergePatch } from '../clients.js';
 import type {
   ClusterView,
+  ConditionUpdate,
   DockerClusterRef,
   DockerClusterView,
   EventRecord,
   IpFamily,
-  StatusUpdate,
+  PassStatus,
 } from './types.js';
 
 function isApiError(error: unknown, ...codes: number[]): boolean {
@@ -79,7 +81,7 @@ function ipFamilyOf(cluster: Cluster): IpFamily {
 /** Merges condition changes into the current list; lastTransitionTime moves only when the status does. */
 export function mergeConditions(
   current: Condition[],
-  updates: StatusUpdate['conditions'],
+  updates: ConditionUpdate[],
   generation: number,
   now: string,
 ): Condition[] {
@@ -96,6 +98,63 @@ export function mergeConditions(
     else merged.push(next);
   }
   return merged;
+}
+
+/**
+ * Ready summarises the other conditions: it is what LoadBalancerAvailable is, and says so when reconciliation
+ * is paused (a pause does not make infrastructure that serves unready).
+ */
+export function readySummary(conditions: Condition[]): ConditionUpdate {
+  const loadBalancer = conditions.find(
+    (condition) => condition.type === conditionTypes.loadBalancerAvailable,
+  );
+  const paused = conditions.find(
+    (condition) => condition.type === conditionTypes.paused && condition.status === 'True',
+  );
+  const status = loadBalancer?.status ?? 'Unknown';
+  const notes = [
+    status !== 'True' && (loadBalancer?.message || 'the load balancer has not been reconciled yet'),
+    paused && `reconciliation is paused: ${paused.message}`,
+  ];
+  return {
+    type: conditionTypes.ready,
+    status,
+    reason: status === 'True' ? 'Ready' : (loadBalancer?.reason ?? 'LoadBalancerNotReconciled'),
+    message: notes.filter(Boolean).join('; '),
+  };
+}
+
+/** The status a reconcile pass leaves: what it found merged into the current status, Ready summarised. */
+export function statusAfterPass(
+  current: DockerClusterStatus,
+  pass: PassStatus,
+  objectGeneration: number,
+  now: string,
+): DockerClusterStatus {
+  const generation = pass.generation ?? objectGeneration;
+  const found: ConditionUpdate[] = [];
+  if (pass.loadBalancer) found.push({ type: conditionTypes.loadBalancerAvailable, ...pass.loadBalancer });
+  if (pass.pausedBy !== undefined) {
+    found.push(
+      pass.pausedBy === null
+        ? { type: conditionTypes.paused, status: 'False', reason: 'NotPaused', message: '' }
+        : { type: conditionTypes.paused, status: 'True', reason: 'Paused', message: pass.pausedBy },
+    );
+  }
+  const conditions = mergeConditions(current.conditions ?? [], found, generation, now);
+  const next: DockerClusterStatus = {
+    ...current,
+    conditions: mergeConditions(conditions, [readySummary(conditions)], generation, now),
+  };
+  if (pass.generation !== undefined) next.observedGeneration = pass.generation;
+  if (pass.provisioned) {
+    next.ready = true;
+    next.initialization = { provisioned: true };
+    // Fields of the v1beta1 contract that this provider never sets; cleared once the infrastructure serves.
+    delete next.failureReason;
+    delete next.failureMessage;
+  }
+  return next;
 }
 
 export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
@@ -243,32 +302,15 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
       return { generation: object.metadata.generation ?? 0 };
     },
 
-    /** Writes status through the status subresource; an unchanged status costs no write. */
-    async updateStatus(ref: DockerClusterRef, update: StatusUpdate): Promise<void> {
-      const action = `updating the status of DockerCluster ${ref.namespace}/${ref.name}`;
+    /**
+     * Writes the status a reconcile pass leaves, once at the end of the pass, through the status subresource;
+     * an unchanged status costs no write.
+     */
+    async updateStatus(ref: DockerClusterRef, pass: PassStatus): Promise<void> {
       const object = await read(ref);
       if (!object) return;
       const current: DockerClusterStatus = object.status ?? {};
-      const generation = object.metadata.generation ?? 0;
-      const next: DockerClusterStatus = {
-        ...current,
-        conditions: mergeConditions(
-          current.conditions ?? [],
-          update.conditions,
-          generation,
-          new Date().toISOString(),
-        ),
-      };
-      if (update.ready !== undefined) next.ready = update.ready;
-      if (update.provisioned !== undefined) next.initialization = { provisioned: update.provisioned };
-      if (update.observedGeneration !== undefined) next.observedGeneration = update.observedGeneration;
-      if (update.failure) {
-        next.failureReason = update.failure.reason;
-        next.failureMessage = update.failure.message;
-      } else if (update.failure === null) {
-        delete next.failureReason;
-        delete next.failureMessage;
-      }
+      const next = statusAfterPass(current, pass, object.metadata.generation ?? 0, new Date().toISOString());
       if (isDeepStrictEqual(current, next)) return;
       // Merge patch: null removes a key; conditions are replaced as a whole list.
       const body = {
@@ -278,7 +320,12 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
           failureMessage: next.failureMessage ?? null,
         },
       };
-      await patchVersion(object, body, action, true);
+      await patchVersion(
+        object,
+        body,
+        `updating the status of DockerCluster ${ref.namespace}/${ref.name}`,
+        true,
+      );
     },
 
     /** Records a Kubernetes Event on the DockerCluster; the key makes a retried call a no-op. */

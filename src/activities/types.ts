@@ -42,13 +42,19 @@ export interface ConditionUpdate {
   message: string;
 }
 
-/** A change to status: only what is given is written; conditions are merged by type. */
-export interface StatusUpdate {
-  ready?: boolean;
-  provisioned?: boolean;
-  conditions: ConditionUpdate[];
-  failure?: { reason: string; message: string } | null;
-  observedGeneration?: number;
+/**
+ * What one reconcile pass found out. The status written at the end of the pass is computed from it; what the
+ * pass did not look at is absent and stays as it was.
+ */
+export interface PassStatus {
+  /** The generation the pass reconciled: status.observedGeneration and that of the conditions it sets. */
+  generation?: number;
+  /** The LoadBalancerAvailable condition. */
+  loadBalancer?: Omit<ConditionUpdate, 'type'>;
+  /** Why reconciliation is paused; null when it is not. */
+  pausedBy?: string | null;
+  /** The load balancer serves the endpoint: the infrastructure is provisioned. */
+  provisioned?: true;
 }
 
 export interface EventRecord {

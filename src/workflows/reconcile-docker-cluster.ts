@@ -25,12 +25,12 @@ import type { DockerActivities } from '../activities/docker.js';
 import type { KubernetesActivities } from '../activities/kubernetes.js';
 import type {
   ClusterView,
-  ConditionUpdate,
   DockerClusterView,
   EventRecord,
   LoadBalancerOwner,
+  PassStatus,
 } from '../activities/types.js';
-import { conditionTypes, defaultEndpointPort, finalizer } from '../api/dockercluster.js';
+import { defaultEndpointPort, finalizer } from '../api/dockercluster.js';
 import { ownerClusterNameKey } from '../api/search-attributes.js';
 import {
   changedSignal,
@@ -168,8 +168,9 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
   }
 
   // ---- the tutorial's Reconcile: get → owner → paused → delete or normal ------------------------
+  // Each pass notes what it finds in `pass`; the status is written from it once, at the end of the pass.
 
-  async function reconcile(): Promise<Outcome> {
+  async function reconcile(pass: PassStatus): Promise<Outcome> {
     const dockerCluster = await kube(`Get ${what}`).getDockerCluster(ref);
     if (!dockerCluster) {
       // Gone without our finalizer's help (clusterctl move strips finalizers and deletes the source objects
@@ -190,7 +191,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
         })
       : null;
     if (!cluster) {
-      if (dockerCluster.deleting) return await reconcileDelete(dockerCluster);
+      if (dockerCluster.deleting) return await reconcileDelete(dockerCluster, pass);
       enter('WaitingForOwner');
       log.info('Waiting for the Cluster controller to set the owner reference', logFields());
       return waitForChange;
@@ -204,21 +205,24 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       operatorPause ??
       cluster.pausedBy ??
       (dockerCluster.pausedAnnotation ? `${what} has the paused annotation` : undefined);
+    pass.generation = dockerCluster.generation;
+    pass.pausedBy = pausedBy ?? null;
     if (pausedBy) {
-      await kube('Set Paused condition').updateStatus(ref, {
-        conditions: [{ type: conditionTypes.paused, status: 'True', reason: 'Paused', message: pausedBy }],
-      });
       state.pausedBy = pausedBy;
       enter('Paused', 'Paused', `Reconciliation paused: ${pausedBy}`);
       return waitForChange;
     }
 
     return dockerCluster.deleting
-      ? await reconcileDelete(dockerCluster)
-      : await reconcileNormal(dockerCluster, cluster);
+      ? await reconcileDelete(dockerCluster, pass)
+      : await reconcileNormal(dockerCluster, cluster, pass);
   }
 
-  async function reconcileNormal(dockerCluster: DockerClusterView, cluster: ClusterView): Promise<Outcome> {
+  async function reconcileNormal(
+    dockerCluster: DockerClusterView,
+    cluster: ClusterView,
+    pass: PassStatus,
+  ): Promise<Outcome> {
     if (!dockerCluster.hasFinalizer) {
       await kube(`Add finalizer ${finalizer}`).addFinalizer(ref);
       event('Normal', 'FinalizerAdded', `Added finalizer ${finalizer}`);
@@ -269,10 +273,13 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     if (address.hostPort) state.hostPort = address.hostPort;
 
     // The endpoint is written once, from the load balancer; afterwards the load balancer keeps its address.
-    let generation = dockerCluster.generation;
     if (!controlPlaneEndpoint?.host || !controlPlaneEndpoint.port) {
       const summary = `Set spec.controlPlaneEndpoint ${controlPlaneEndpoint?.host || address.ip}:${port}`;
-      ({ generation } = await kube(summary).setControlPlaneEndpoint(ref, { host: address.ip, port }));
+      // Our own spec write is part of this pass: the status reports the generation it made.
+      ({ generation: pass.generation } = await kube(summary).setControlPlaneEndpoint(ref, {
+        host: address.ip,
+        port,
+      }));
     } else if (owner.address && address.ip !== owner.address) {
       throw ApplicationFailure.nonRetryable(
         `load balancer ${address.containerId.slice(0, 12)} is on ${address.ip}, not on the endpoint ${owner.address}; the endpoint is not moved`,
@@ -282,30 +289,20 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     const endpoint = { host: controlPlaneEndpoint?.host || address.ip, port };
     state.endpoint = endpoint;
 
-    await kube('Mark ready').updateStatus(ref, {
-      ready: true,
-      provisioned: true,
-      observedGeneration: generation,
-      failure: null,
-      conditions: [
-        available(
-          'True',
-          'Available',
-          `Load balancer ${address.containerId.slice(0, 12)} serves ${endpoint.host}:${port}`,
-        ),
-        ready('True', 'Ready', ''),
-        notPaused,
-      ],
-    });
+    pass.loadBalancer = {
+      status: 'True',
+      reason: 'Available',
+      message: `Load balancer ${address.containerId.slice(0, 12)} serves ${endpoint.host}:${port}`,
+    };
+    pass.provisioned = true;
     enter('Ready', 'Ready', `Infrastructure ready: control-plane endpoint ${endpoint.host}:${port}`);
     return waitForChange;
   }
 
-  async function reconcileDelete(dockerCluster: DockerClusterView): Promise<Outcome> {
+  async function reconcileDelete(dockerCluster: DockerClusterView, pass: PassStatus): Promise<Outcome> {
     const message = 'Deleting the load balancer';
-    await kube('Set Deleting conditions').updateStatus(ref, {
-      conditions: [available('False', 'Deleting', message), ready('False', 'Deleting', message), notPaused],
-    });
+    // Seen only if the deletion fails or another finalizer keeps the object: once gone, it has no status.
+    pass.loadBalancer = { status: 'False', reason: 'Deleting', message };
     enter('Deleting', 'Deleting', message);
     await docker('Delete load balancer container').deleteLoadBalancer(loadBalancerOwner(dockerCluster));
     await kube(`Remove finalizer ${finalizer}`).removeFinalizer(ref);
@@ -324,8 +321,14 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     };
   }
 
+  /** The pass's one status write (CAPD's deferred patch); a pass that found nothing to report writes none. */
+  async function writeStatus(pass: PassStatus): Promise<void> {
+    if (state.phase === 'Deleted' || Object.keys(pass).length === 0) return;
+    await kube(`Write status (${state.phase})`).updateStatus(ref, pass);
+  }
+
   /** Puts a failed reconcile on the object (condition, Event once per message) and schedules a slow retry. */
-  async function reportFailure(error: unknown): Promise<Outcome> {
+  async function reportFailure(error: unknown, pass: PassStatus): Promise<Outcome> {
     failures += 1;
     const message = describeFailure(error);
     const firstTime = state.lastError !== message;
@@ -335,10 +338,9 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     log.warn('Reconcile failed', { ...logFields(), error: message, retryInMs: requeueAfter });
     // The Event is recorded on its own, so a status the provider may not write does not silence it.
     if (firstTime) event('Warning', 'ReconcileFailed', message);
+    pass.loadBalancer = { status: 'False', reason: 'NotAvailable', message };
     try {
-      await kube('Report failure').updateStatus(ref, {
-        conditions: [available('False', 'NotAvailable', message), ready('False', 'NotAvailable', message)],
-      });
+      await writeStatus(pass);
     } catch (reportError) {
       log.warn('Could not report the failure in status', {
         ...logFields(),
@@ -350,14 +352,16 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   for (;;) {
     changed = false;
+    const pass: PassStatus = {};
     let outcome: Outcome;
     try {
-      outcome = await reconcile();
+      outcome = await reconcile(pass);
+      await writeStatus(pass);
       failures = 0;
       delete state.lastError;
     } catch (error) {
       if (!isStepFailure(error)) throw error;
-      outcome = await reportFailure(error);
+      outcome = await reportFailure(error, pass);
     }
     await eventsRecorded();
     state.reconciles += 1;
@@ -380,23 +384,6 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     }
   }
 }
-
-function conditionOf(type: string) {
-  return (status: ConditionUpdate['status'], reason: string, message: string): ConditionUpdate => ({
-    type,
-    status,
-    reason,
-    message,
-  });
-}
-const available = conditionOf(conditionTypes.loadBalancerAvailable);
-const ready = conditionOf(conditionTypes.ready);
-const notPaused: ConditionUpdate = {
-  type: conditionTypes.paused,
-  status: 'False',
-  reason: 'NotPaused',
-  message: '',
-};
 
 /**
  * A failed step: an activity's failure arrives wrapped in ActivityFailure, a local activity's as the failure

@@ -3,25 +3,45 @@
 // the provider's watcher and worker run as they are deployed, under the deploy manifests' ClusterRole.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { kindRoleLabel } from '../../src/activities/load-balancer.js';
 import { type Cluster, clusterGroup } from '../../src/api/capi.js';
-import { finalizer } from '../../src/api/dockercluster.js';
+import { type DockerCluster, finalizer, group, plural, version } from '../../src/api/dockercluster.js';
 import { localActivityOf } from '../../src/observability/history.js';
 import { refOf } from '../../src/watcher/changes.js';
-import { workflowIdOf } from '../../src/workflows/definitions.js';
+import { stateQuery, workflowIdOf } from '../../src/workflows/definitions.js';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
 import { record, seconds } from '../support/reliability.js';
 import { docker, eventually, kubeConfig, uniqueName } from '../support/stack.js';
 
+/**
+ * Counts the status writes the API server announces for one DockerCluster from now on: each watch event
+ * whose status differs from the one before.
+ */
+async function countStatusWrites(namespace: string, name: string) {
+  let last: DockerCluster['status'];
+  let writes = 0;
+  const watch = await new k8s.Watch(kubeConfig()).watch(
+    `/apis/${group}/${version}/namespaces/${namespace}/${plural}`,
+    { fieldSelector: `metadata.name=${name}` },
+    (_type: string, object: DockerCluster) => {
+      if (!isDeepStrictEqual(object.status, last)) writes += 1;
+      last = object.status;
+    },
+    () => undefined,
+  );
+  return { writes: () => writes, stop: () => watch.abort() };
+}
+
 function conditionOf(cluster: Cluster | undefined, type: string) {
   return cluster?.status?.conditions?.find((condition) => condition.type === type);
 }
 
-const group = 'With CAPI and clusterctl';
+const scenarioGroup = 'With CAPI and clusterctl';
 
 describe('the provider with CAPI, end to end, under the least-privilege ClusterRole', () => {
   const engine = docker();
@@ -58,12 +78,35 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
 
   it('Cluster first: CAPI sets the owner, the provider provisions, CAPI reports InfrastructureReady', async () => {
     const name = uniqueName('ready');
+    const statusWrites = await countStatusWrites(objects.namespace, name);
     const appliedAt = Date.now();
     await objects.createCluster(name);
     const created = await objects.createDockerCluster(name);
     const ready = await objects.untilReady(name);
     const cluster = await untilCapiReports(name);
     const secondsToReady = (Date.now() - appliedAt) / 1000;
+    const workflow = client.workflow.getHandle(workflowIdOf(refOf(created)));
+
+    const history = await workflow.fetchHistory();
+    const { EventType } = proto.temporal.api.enums.v1;
+    const events = history.events ?? [];
+    const activities = events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+    const localActivities = events.filter((e) => localActivityOf(e) !== undefined);
+    console.log(
+      `# apply → InfrastructureReady: ${secondsToReady.toFixed(2)} s; history: ${events.length} events, ${activities.length} activities, ${localActivities.length} local activities`,
+    );
+
+    // One status write for the pass that provisioned; a pass that finds nothing changed writes none.
+    assert.equal(statusWrites.writes(), 1, 'the provisioning pass wrote status once');
+    const { reconciles } = await workflow.query(stateQuery);
+    await objects.patch(name, {
+      metadata: { annotations: { 'example.com/nudge': 'a pass with no change' } },
+    });
+    await eventually('a pass for the new annotation', async () =>
+      (await workflow.query(stateQuery)).reconciles > reconciles ? true : undefined,
+    );
+    assert.equal(statusWrites.writes(), 1, 'a pass that changed nothing wrote no status');
+    statusWrites.stop();
 
     const [owner] = ready.metadata.ownerReferences ?? [];
     assert.equal(owner?.kind, 'Cluster', 'CAPI set the owner reference');
@@ -97,15 +140,6 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     });
     assert.match(page, /Statistics Report for HAProxy/);
 
-    const history = await client.workflow.getHandle(workflowIdOf(refOf(created))).fetchHistory();
-    const { EventType } = proto.temporal.api.enums.v1;
-    const events = history.events ?? [];
-    const activities = events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-    const localActivities = events.filter((e) => localActivityOf(e) !== undefined);
-    console.log(
-      `# apply → InfrastructureReady: ${secondsToReady.toFixed(2)} s; history: ${events.length} events, ${activities.length} activities, ${localActivities.length} local activities`,
-    );
-
     // The endpoint is fixed once set: the API server refuses a change, with the reason.
     await assert.rejects(
       objects.patch(name, { spec: { controlPlaneEndpoint: { host: '10.0.0.99', port: 6443 } } }),
@@ -125,7 +159,7 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
       "deleting the Cluster removed its DockerCluster's container",
     );
     record({
-      group,
+      group: scenarioGroup,
       scenario: 'Cluster first, then its DockerCluster; endpoint edit; Cluster deleted',
       action:
         'a Cluster naming a DockerCluster, then the DockerCluster; a patch of its set endpoint; the Cluster deleted',
@@ -155,7 +189,7 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     await untilCapiReports(name);
     assert.equal((await objects.containersOf(uid)).length, 1);
     record({
-      group,
+      group: scenarioGroup,
       scenario: 'DockerCluster first, then its Cluster',
       action: 'a DockerCluster created 2 s before the Cluster that names it',
       result: 'WaitingForOwner without finalizer or container; provisioned once CAPI set the owner',
@@ -192,7 +226,7 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     assert.deepEqual(await objects.containersOf(uid), []);
     await objects.deleteCluster(name);
     record({
-      group,
+      group: scenarioGroup,
       scenario: 'Cluster.spec.paused',
       action: 'Cluster paused, its DockerCluster deleted meanwhile, then the Cluster unpaused',
       result: 'Paused=True naming spec.paused; the deletion held (finalizer, container kept) until unpaused',
@@ -241,7 +275,7 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
       const replaced = events.items.find((event) => event.reason === 'LoadBalancerReplaced');
       assert.match(replaced?.message ?? '', new RegExp(`not ${rolledImage}`));
       record({
-        group,
+        group: scenarioGroup,
         scenario: 'spec.loadbalancerImage changed on a Ready DockerCluster',
         action: 'the image of a Ready DockerCluster patched to another tag',
         result:
@@ -270,7 +304,7 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
       assert.deepEqual(await objects.containersOf(dockerCluster.metadata.uid as string), []);
     }
     record({
-      group,
+      group: scenarioGroup,
       scenario: '10 Clusters at once',
       action: '10 Cluster + DockerCluster pairs applied together, then the 10 Clusters deleted together',
       result: 'all 10 InfrastructureReady with their endpoints; all gone with their containers',

@@ -26,7 +26,7 @@ const namedSteps = [
   ['addFinalizer', 'Add finalizer dockercluster.infrastructure.cluster.x-k8s.io', 'local'],
   ['createLoadBalancer', 'Create load balancer container', 'activity'],
   ['getLoadBalancerAddress', 'Get load balancer IP', 'local'],
-  ['updateStatus', 'Mark ready', 'local'],
+  ['updateStatus', 'Write status (Ready)', 'local'],
 ] as const;
 
 describe('the Temporal Web UI, as an operator sees a DockerCluster reconcile', () => {

@@ -142,10 +142,10 @@ describe('the capd-temporal CLI', () => {
     const time = String.raw`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  `;
     assert.match(step(/Add finalizer/) ?? '', new RegExp(`${time}Add finalizer \\S+\\s+completed \\(`));
     assert.match(step(/Create load balancer container/) ?? '', /Create load balancer container\s+completed/);
-    assert.match(step(/Mark ready/) ?? '', /completed/);
+    assert.match(step(/Write status \(Ready\)/) ?? '', /completed/);
     assert.match(step(/Signal pause/) ?? '', /received: "disk maintenance"/);
     assert.match(step(/Signal resume/) ?? '', /received$/);
-    assert.match(step(/Set Paused condition/) ?? '', /completed/);
+    assert.match(step(/Write status \(Paused\)/) ?? '', /completed/);
     assert.ok(step(/Timer \d/), 'the wait for the next change shows as a timer');
     assert.match(lines[0] ?? '', /^Workflow dockercluster\/.* \(running\)$/);
 

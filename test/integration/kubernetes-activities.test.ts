@@ -9,6 +9,7 @@ import { createKubernetesActivities } from '../../src/activities/kubernetes.js';
 import type { DockerClusterRef } from '../../src/activities/types.js';
 import {
   type DockerCluster,
+  type DockerClusterStatus,
   dockerClusterResource,
   endpointFromLoadBalancerAnnotation,
 } from '../../src/api/dockercluster.js';
@@ -216,7 +217,7 @@ describe('Kubernetes activities on the real API server', () => {
         activities.setControlPlaneEndpoint(old, { host: 'old.example', port: 6443 }),
         isFailure('NotFound'),
       );
-      await activities.updateStatus(old, { ready: true, conditions: [] });
+      await activities.updateStatus(old, { provisioned: true });
       await activities.removeFinalizer(old);
       const current = await readDockerCluster(recreated);
       assert.equal(current.metadata.finalizers, undefined);
@@ -422,26 +423,21 @@ describe('Kubernetes activities on the real API server', () => {
   });
 
   describe('updateStatus', () => {
-    const ready = { type: 'Ready', status: 'True', reason: 'LoadBalancerReady', message: '' } as const;
-    const lbAvailable = {
-      type: 'LoadBalancerAvailable',
+    const serving = {
       status: 'True',
-      reason: 'ContainerRunning',
-      message: 'the load balancer runs',
+      reason: 'Available',
+      message: 'Load balancer abc serves 172.18.0.9:6443',
     } as const;
+    const summaries = (status: DockerClusterStatus | undefined) =>
+      status?.conditions?.map((condition) => `${condition.type}=${condition.status}/${condition.reason}`);
 
-    it('writes ready, initialization, conditions and observedGeneration through the status subresource', async () => {
+    it('writes a provisioned pass as ready, initialization, conditions and observedGeneration, through the status subresource', async () => {
       const ref = await createDockerCluster();
       const before = await readDockerCluster(ref);
-      const update = {
-        ready: true,
-        provisioned: true,
-        observedGeneration: 1,
-        conditions: [ready, lbAvailable],
-      };
-      await activities.updateStatus(ref, update);
+      const pass = { generation: 1, pausedBy: null, loadBalancer: serving, provisioned: true } as const;
+      await activities.updateStatus(ref, pass);
       const once = await readDockerCluster(ref);
-      await activities.updateStatus(ref, update);
+      await activities.updateStatus(ref, pass);
       const twice = await readDockerCluster(ref);
 
       const status = twice.status;
@@ -450,12 +446,12 @@ describe('Kubernetes activities on the real API server', () => {
       assert.deepEqual(status.initialization, { provisioned: true });
       assert.equal(status.observedGeneration, 1);
       assert.equal(status.failureReason, undefined);
-      assert.equal(status.failureMessage, undefined);
       assert.deepEqual(
         status.conditions?.map(({ lastTransitionTime: _, ...rest }) => rest),
         [
-          { ...ready, observedGeneration: 1 },
-          { ...lbAvailable, observedGeneration: 1 },
+          { type: 'LoadBalancerAvailable', ...serving, observedGeneration: 1 },
+          { type: 'Paused', status: 'False', reason: 'NotPaused', message: '', observedGeneration: 1 },
+          { type: 'Ready', status: 'True', reason: 'Ready', message: '', observedGeneration: 1 },
         ],
       );
       for (const condition of status.conditions ?? []) {
@@ -479,69 +475,105 @@ describe('Kubernetes activities on the real API server', () => {
         { labels: { team: 'a' } },
         { controlPlaneEndpoint: { host: 'h' } },
       );
-      await activities.updateStatus(ref, { ready: false, conditions: [] });
+      await activities.updateStatus(ref, { provisioned: true });
       const current = await readDockerCluster(ref);
       assert.deepEqual(current.spec, { controlPlaneEndpoint: { host: 'h', port: 6443 } });
       assert.deepEqual(current.metadata.labels, { team: 'a' });
-      assert.equal(current.status?.ready, false);
+      assert.equal(current.status?.ready, true);
+    });
+
+    it('summarises Ready from LoadBalancerAvailable, noting a pause without making a serving load balancer unready', async () => {
+      const ref = await createDockerCluster();
+      await activities.updateStatus(ref, { pausedBy: 'Cluster a has spec.paused' });
+      const pausedFirst = (await readDockerCluster(ref)).status;
+      assert.deepEqual(summaries(pausedFirst), [
+        'Paused=True/Paused',
+        'Ready=Unknown/LoadBalancerNotReconciled',
+      ]);
+      assert.equal(
+        pausedFirst?.conditions?.at(-1)?.message,
+        'the load balancer has not been reconciled yet; reconciliation is paused: Cluster a has spec.paused',
+      );
+
+      await activities.updateStatus(ref, { pausedBy: null, loadBalancer: serving, provisioned: true });
+      await activities.updateStatus(ref, { pausedBy: 'paused by an operator' });
+      const pausedReady = (await readDockerCluster(ref)).status;
+      assert.deepEqual(summaries(pausedReady), [
+        'Paused=True/Paused',
+        'Ready=True/Ready',
+        'LoadBalancerAvailable=True/Available',
+      ]);
+      assert.equal(
+        pausedReady?.conditions?.find((condition) => condition.type === 'Ready')?.message,
+        'reconciliation is paused: paused by an operator',
+      );
+
+      const failed = {
+        status: 'False',
+        reason: 'NotAvailable',
+        message: 'the image cannot be pulled',
+      } as const;
+      await activities.updateStatus(ref, { loadBalancer: failed });
+      const ready = (await readDockerCluster(ref)).status?.conditions?.find((c) => c.type === 'Ready');
+      assert.equal(`${ready?.status}/${ready?.reason}`, 'False/NotAvailable');
+      assert.equal(
+        ready?.message,
+        'the image cannot be pulled; reconciliation is paused: paused by an operator',
+      );
+      assert.equal(
+        (await readDockerCluster(ref)).status?.initialization?.provisioned,
+        true,
+        'provisioned stays',
+      );
     });
 
     it('moves lastTransitionTime of a condition whose status changes and keeps it for one that does not', async () => {
       const ref = await createDockerCluster();
-      await activities.updateStatus(ref, { conditions: [ready, lbAvailable] });
+      await activities.updateStatus(ref, { pausedBy: null, loadBalancer: serving });
       const first = (await readDockerCluster(ref)).status?.conditions ?? [];
       await sleep(20);
-      const notReady = { ...ready, status: 'False', reason: 'LoadBalancerMissing', message: 'gone' } as const;
-      await activities.updateStatus(ref, { conditions: [notReady, lbAvailable] });
-      await activities.updateStatus(ref, { conditions: [notReady, lbAvailable] });
+      const gone = { status: 'False', reason: 'NotAvailable', message: 'gone' } as const;
+      await activities.updateStatus(ref, { pausedBy: null, loadBalancer: gone });
+      await activities.updateStatus(ref, { pausedBy: null, loadBalancer: gone });
       const second = (await readDockerCluster(ref)).status?.conditions ?? [];
 
       const byType = (list: typeof first, type: string) => list.find((condition) => condition.type === type);
       assert.equal(byType(second, 'Ready')?.status, 'False');
-      assert.equal(byType(second, 'Ready')?.reason, 'LoadBalancerMissing');
-      assert.notEqual(
-        byType(second, 'Ready')?.lastTransitionTime,
-        byType(first, 'Ready')?.lastTransitionTime,
-      );
       assert.ok(
         Date.parse(byType(second, 'Ready')?.lastTransitionTime ?? '') >
           Date.parse(byType(first, 'Ready')?.lastTransitionTime ?? ''),
       );
-      assert.equal(
-        byType(second, 'LoadBalancerAvailable')?.lastTransitionTime,
-        byType(first, 'LoadBalancerAvailable')?.lastTransitionTime,
-      );
-      assert.equal(second.length, 2);
+      assert.equal(byType(second, 'Paused')?.lastTransitionTime, byType(first, 'Paused')?.lastTransitionTime);
+      assert.equal(second.length, 3);
     });
 
-    it('keeps conditions it is not told about and sets then clears a failure', async () => {
+    it('clears the v1beta1 failure fields once provisioned', async () => {
       const ref = await createDockerCluster();
-      await activities.updateStatus(ref, { conditions: [ready, lbAvailable] });
-      const failure = { reason: 'ImageMissing', message: 'the image cannot be pulled' };
-      await activities.updateStatus(ref, { conditions: [], failure });
-      await activities.updateStatus(ref, { conditions: [], failure });
-      const failed = (await readDockerCluster(ref)).status;
-      assert.equal(failed?.failureReason, 'ImageMissing');
-      assert.equal(failed?.failureMessage, 'the image cannot be pulled');
-      assert.deepEqual(
-        failed?.conditions?.map((condition) => condition.type),
-        ['Ready', 'LoadBalancerAvailable'],
+      await objects.patchNamespacedCustomObjectStatus(
+        {
+          ...dockerClusters,
+          namespace,
+          name: ref.name,
+          body: { status: { failureReason: 'Old', failureMessage: 'from an older provider' } },
+        },
+        mergePatch,
       );
-
-      await activities.updateStatus(ref, { conditions: [], failure: null });
-      await activities.updateStatus(ref, { conditions: [], failure: null });
-      const cleared = (await readDockerCluster(ref)).status;
-      assert.equal(cleared?.failureReason, undefined);
-      assert.equal(cleared?.failureMessage, undefined);
-      assert.equal(cleared?.conditions?.length, 2);
+      await activities.updateStatus(ref, { loadBalancer: serving, provisioned: true });
+      const status = (await readDockerCluster(ref)).status;
+      assert.equal(status?.failureReason, undefined);
+      assert.equal(status?.failureMessage, undefined);
     });
 
-    it('records the generation it saw on each condition', async () => {
+    it('stamps the conditions with the generation the pass reconciled, or the one it finds when the pass read none', async () => {
       const ref = await createDockerCluster();
       await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.9', port: 6443 });
-      await activities.updateStatus(ref, { conditions: [ready] });
-      const conditions = (await readDockerCluster(ref)).status?.conditions;
-      assert.equal(conditions?.[0]?.observedGeneration, 2);
+      await activities.updateStatus(ref, { loadBalancer: serving });
+      assert.equal((await readDockerCluster(ref)).status?.conditions?.[0]?.observedGeneration, 2);
+      assert.equal((await readDockerCluster(ref)).status?.observedGeneration, undefined);
+      await activities.updateStatus(ref, { generation: 1, loadBalancer: { ...serving, message: 'older' } });
+      const status = (await readDockerCluster(ref)).status;
+      assert.equal(status?.observedGeneration, 1);
+      assert.equal(status?.conditions?.[0]?.observedGeneration, 1);
     });
   });
 
@@ -574,12 +606,8 @@ describe('Kubernetes activities on the real API server', () => {
       await activities.addFinalizer(ref);
       await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
       await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
-      await activities.updateStatus(ref, {
-        ready: true,
-        provisioned: true,
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: '' }],
-      });
-      await activities.updateStatus(ref, { ready: true, conditions: [] });
+      await activities.updateStatus(ref, { provisioned: true });
+      await activities.updateStatus(ref, { pausedBy: null });
       await activities.recordEvent(ref, { key: 'kept', type: 'Normal', reason: 'Test', message: 'labels' });
       await activities.removeFinalizer(ref);
       await activities.removeFinalizer(ref);

@@ -1,7 +1,10 @@
 // Stub activities for the workflow branch tests: a small in-memory world the test changes, and a log of
 // every call the workflow made. The workflow itself runs for real, on the real Temporal dev server.
+import { isDeepStrictEqual } from 'node:util';
 import type { Activities } from '../../src/activities/index.js';
-import type { ClusterView, DockerClusterView, StatusUpdate } from '../../src/activities/types.js';
+import { statusAfterPass } from '../../src/activities/kubernetes.js';
+import type { ClusterView, DockerClusterView } from '../../src/activities/types.js';
+import type { DockerClusterStatus } from '../../src/api/dockercluster.js';
 
 export interface StubWorld {
   dockerCluster: DockerClusterView | null;
@@ -10,6 +13,8 @@ export interface StubWorld {
   ip: string;
   /** The host port the load balancer publishes the endpoint port on. */
   hostPort?: string;
+  /** The DockerCluster's status, as the real updateStatus computes it from each pass. */
+  status?: DockerClusterStatus;
 }
 
 export interface Call {
@@ -40,6 +45,7 @@ export function ownerCluster(overrides: Partial<ClusterView> = {}): ClusterView 
  */
 export function stubActivities(world: StubWorld, failures: Partial<Record<keyof Activities, Error[]>> = {}) {
   const calls: Call[] = [];
+  const statuses: DockerClusterStatus[] = [];
   function record(name: keyof Activities, args: unknown[]) {
     calls.push({ name, args });
     const error = failures[name]?.shift();
@@ -76,6 +82,12 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     },
     async updateStatus(...args) {
       record('updateStatus', args);
+      const generation = world.dockerCluster?.generation ?? 0;
+      const next = statusAfterPass(world.status ?? {}, args[1], generation, new Date().toISOString());
+      // As the API server sees it: an unchanged status is no write.
+      if (isDeepStrictEqual(next, world.status)) return;
+      world.status = next;
+      statuses.push(structuredClone(next));
     },
     async recordEvent(...args) {
       record('recordEvent', args);
@@ -110,8 +122,13 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     calls,
     names: () => calls.map((call) => call.name),
     count: (name: keyof Activities) => calls.filter((call) => call.name === name).length,
-    statusUpdates: () =>
-      calls.filter((call) => call.name === 'updateStatus').map((call) => call.args[1] as StatusUpdate),
+    /** The status after each write that changed it, oldest first. */
+    statuses: () => statuses,
+    /** A condition of the latest status written, as `status/reason`. */
+    condition: (type: string) => {
+      const found = statuses.at(-1)?.conditions?.find((condition) => condition.type === type);
+      return found && { ...found, summary: `${found.status}/${found.reason}` };
+    },
     events: () =>
       calls
         .filter((call) => call.name === 'recordEvent')
