@@ -1,208 +1,170 @@
 // npm run bench: the provider (watcher + Temporal workflow + activities, as separate processes) against the
-// floor (the same Docker and Kubernetes work done directly), for N DockerClusters created at once; plus what
-// an idle DockerCluster costs. Prints Markdown tables; writes JSON + Markdown to --out and docs/PERFORMANCE.md.
+// floor (the same Docker and Kubernetes work done directly), for N DockerClusters created at once; then what an
+// idle DockerCluster costs. Prints Markdown tables and writes JSON + Markdown to --out; a full run (the default
+// sizes and idle length, no phase failed) also rewrites docs/PERFORMANCE.md.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import Docker from 'dockerode';
-import { group, plural, version } from '../src/api/dockercluster.js';
-import { providerRules } from '../src/api/rbac.js';
+import { kubeConfig, leastPrivilegeIdentity, repoRoot, stackEnv } from '../scripts/local-stack.js';
+import { dockerClusterResource } from '../src/api/dockercluster.js';
 import { loadConfig } from '../src/config.js';
-import { leastPrivilegeIdentity } from '../test/support/provider.js';
-import { kubeConfig, repoRoot } from '../test/support/stack.js';
-import { ApiServerMetrics } from './lib/apiserver.js';
-import { parseBenchArgs, UsageError } from './lib/args.js';
-import { Cleanup } from './lib/cleanup.js';
-import { BenchKube } from './lib/kube.js';
-import { describeMachine } from './lib/machine.js';
-import { type Context, runFloor, runIdle, runProvider } from './lib/phases.js';
-import { stackProcesses } from './lib/processes.js';
-import { renderDocument, renderTables } from './lib/report.js';
-import type { BenchResult, SizeResult } from './lib/results.js';
+import { countRequestsOf, Kube } from './lib/kube.js';
+import * as phases from './lib/phases.js';
+import { type BenchResult, renderDocument, renderTables } from './lib/report.js';
 import { round } from './lib/stats.js';
 
+const fullSizes = '1,1,1,1,1,10,50';
+const fullIdleSeconds = '60';
+const usage = `usage: npm run bench -- [--sizes ${fullSizes}] [--idle-seconds ${fullIdleSeconds}] [--idle-resync-seconds 10] [--out bench-results]`;
+/** Creates (one at a time, not counted) that take a fresh worker past its first workflow's sandbox and JIT. */
+const warmUps = 3;
 const log = (message: string) => console.error(`[bench] ${message}`);
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new UsageError(`${name} is not set: run through 'npm run bench', which sets up the local stack`);
-  return value;
-}
+const version = (command: string, ...args: string[]) => {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8' }).split('\n')[0] as string;
+  } catch {
+    return 'unknown';
+  }
+};
 
 async function main(): Promise<number> {
-  const args = parseBenchArgs(process.argv.slice(2));
-  required('KUBECONFIG');
-  const temporalAddress = required('TEMPORAL_ADDRESS');
-  const providerDefaults = loadConfig(process.env);
-  const image = providerDefaults.CAPDT_LB_IMAGE;
-  const hostIp = providerDefaults.CAPDT_HOST_IP;
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: fullSizes },
+      'idle-seconds': { type: 'string', default: fullIdleSeconds },
+      'idle-resync-seconds': { type: 'string', default: '10' },
+      out: { type: 'string', default: 'bench-results' },
+    },
+  });
+  const sizes = values.sizes.split(',').map(Number);
+  const idleSeconds = Number(values['idle-seconds']);
+  const idleResyncSeconds = Number(values['idle-resync-seconds']);
+  const positive = [...sizes, idleSeconds + 1, idleResyncSeconds];
+  if (!positive.every((value) => Number.isInteger(value) && value > 0)) {
+    console.error(usage);
+    return 2;
+  }
+  const full = values.sizes === fullSizes && values['idle-seconds'] === fullIdleSeconds;
+  const config = loadConfig(process.env);
+  const runId = randomBytes(3).toString('hex');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const outDir = resolve(repoRoot, args.out);
-  const logsDir = join(outDir, `${stamp}-logs`);
+  const outDir = resolve(repoRoot, values.out);
+  const logsDir = join(outDir, `bench-${stamp}-logs`);
   mkdirSync(logsDir, { recursive: true });
 
-  const cleanup = new Cleanup();
-  let interrupted = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      interrupted = true;
-      log(`${signal}: cleaning up`);
-      void cleanup.runAll().finally(() => process.exit(130));
-    });
-  }
-
-  const runId = randomBytes(3).toString('hex');
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanUp = async () => {
+    for (const undo of cleanups.splice(0).reverse())
+      await undo().catch((error) => log(`cleanup: ${error.message}`));
+  };
+  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
   const admin = kubeConfig();
-  const bench = new BenchKube(admin);
   const docker = new Docker();
+  const connection = await Connection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
+  cleanups.push(() => connection.close());
+  const dockerVersion = await docker.version();
+  const machine = {
+    date: new Date().toISOString(),
+    CPU: `${cpus()[0]?.model}, ${cpus().length} CPUs`,
+    memory: `${round(totalmem() / 2 ** 30, 1)} GiB`,
+    kernel: release(),
+    'Node.js': process.version,
+    'Docker engine': `${dockerVersion.Version} (API ${dockerVersion.ApiVersion})`,
+    'kube-apiserver': (await admin.makeApiClient(k8s.VersionApi).getCode()).gitVersion,
+    'Temporal CLI (dev server)': version(process.env.TEMPORAL_CLI ?? 'temporal', '--version'),
+    'load average at start / end': loadavg().join(' '),
+    'sizes, idle': `${sizes.join(', ')}; idle ${idleSeconds} s, resync every ${idleResyncSeconds} s`,
+  };
+  const result: BenchResult = { machine, sizes: [], errors: [] };
   try {
-    await docker.getImage(image).inspect();
-  } catch {
-    throw new UsageError(`the load-balancer image ${image} is not on the Docker engine (CAPDT_LB_IMAGE)`);
-  }
-  const machine = await describeMachine(docker, admin);
-  const connection = await Connection.connect({ address: temporalAddress });
-  cleanup.add('the Temporal connection', () => connection.close());
-  const temporal = new Client({ connection, namespace: providerDefaults.TEMPORAL_NAMESPACE });
-
-  try {
-    // ---- shared for the run: a Docker network, the provider's identity and its FlowSchema -----------
     const network = `capdt-bench-${runId}`;
-    await docker.createNetwork({ Name: network, CheckDuplicate: true, Driver: 'bridge' });
-    cleanup.add(`Docker network ${network}`, async () => {
-      // Only the benchmark's containers join its network; any a failed phase left would keep it in use.
-      const details = (await docker.getNetwork(network).inspect()) as {
-        Containers?: Record<string, unknown>;
-      };
-      for (const id of Object.keys(details.Containers ?? {})) {
-        await docker
-          .getContainer(id)
-          .remove({ force: true, v: true })
-          .catch(() => undefined);
+    const { IPAM } = await docker
+      .createNetwork({ Name: network, CheckDuplicate: true })
+      .then((n) => n.inspect());
+    cleanups.push(async () => {
+      // A failed phase may have left load balancers on the network, which would keep it in use.
+      for (const id of Object.keys((await docker.getNetwork(network).inspect()).Containers ?? {})) {
+        await docker.getContainer(id).remove({ force: true, v: true });
       }
       await docker.getNetwork(network).remove();
     });
     const user = `capdt-bench-${runId}`;
     const identity = await leastPrivilegeIdentity(user);
-    cleanup.add(`identity ${user}`, () => identity.remove());
-    const identityObjects = kubeConfig(identity.kubeConfigPath).makeApiClient(k8s.CustomObjectsApi);
-    const metrics = await ApiServerMetrics.create(admin);
-    const removeFlowSchemas = await metrics.countUser(admin, `capdt-bench-${runId}`, user, providerRules, {
-      key: 'LIST dockerclusters',
-      request: () =>
-        identityObjects.listNamespacedCustomObject({
-          group,
-          version,
-          plural,
-          namespace: 'default',
-          limit: 1,
-        }),
-    });
-    cleanup.add(`the FlowSchemas of ${user}`, removeFlowSchemas);
-
-    const context: Context = {
+    cleanups.push(() => identity.remove());
+    const objects = kubeConfig(identity.kubeConfigPath).makeApiClient(k8s.CustomObjectsApi);
+    const probe = () =>
+      objects.listNamespacedCustomObject({ ...dockerClusterResource, namespace: 'default', limit: 1 });
+    const requests = await countRequestsOf(admin, user, probe);
+    cleanups.push(requests.remove);
+    const kube = new Kube(admin, runId);
+    cleanups.push(() => kube.removeNamespaces());
+    const image = config.CAPDT_LB_IMAGE;
+    const context: phases.Context = {
       runId,
-      bench,
-      identity: { user, kubeConfigPath: identity.kubeConfigPath, objects: identityObjects },
+      kube,
       docker,
-      temporal,
-      metrics,
-      network,
-      image,
-      hostIp,
-      stackPids: stackProcesses(),
-      cleanup,
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      floor: { docker, objects, image, network, hostIp: config.CAPDT_HOST_IP },
+      countRequests: requests.count,
+      providerSettings: {
+        KUBECONFIG: identity.kubeConfigPath,
+        CAPDT_NETWORK: network,
+        CAPDT_NETWORK_SUBNET: IPAM?.Config?.[0]?.Subnet as string,
+        CAPDT_LB_IMAGE: image,
+        CAPDT_HOST_IP: config.CAPDT_HOST_IP,
+      },
       logsDir,
-      phaseTimeoutMs: args.phaseTimeoutSeconds * 1000,
+      onCleanup: (undo) => cleanups.push(undo),
     };
-    log(`run ${runId}: sizes ${args.sizes.join(', ')}, image ${image}, network ${network}, identity ${user}`);
-
-    const result: BenchResult = {
-      machine,
-      args: { ...args },
-      identity: `least-privilege user ${user} (ClusterRole of config/rbac/role.yaml)`,
-      network,
-      image,
-      sizes: [],
-    };
-    for (const [index, n] of args.sizes.entries()) {
-      if (interrupted) break;
-      const repeat = args.sizes.slice(0, index).filter((earlier) => earlier === n).length + 1;
-      const size: SizeResult = { n, errors: [] };
-      result.sizes.push(size);
-      log(`N=${n}: floor`);
+    log(`run ${runId}: sizes ${sizes.join(', ')}; provider logs in ${logsDir}`);
+    const namespace = await phases.providerFor(context, 'provider', phases.defaultResyncSeconds);
+    for (let i = 1; i <= warmUps; i++) await phases.runRound(context, namespace, 1, `warm-up-${i}`);
+    for (const [index, n] of sizes.entries()) {
       try {
-        size.floor = await runFloor(context, n, repeat);
-        log(
-          `N=${n}: floor all done in ${size.floor.latency.allMs} ms (p50 ${size.floor.latency.perObject.p50} ms)`,
-        );
-      } catch (error) {
-        size.errors.push(`floor: ${(error as Error).message}`);
-        log(`N=${n}: floor failed: ${(error as Error).message}`);
-      }
-      if (interrupted) break;
-      log(`N=${n}: provider`);
-      try {
-        size.provider = await runProvider(context, n, repeat);
-        log(
-          `N=${n}: provider all ready in ${size.provider.create.allMs} ms (p50 ${size.provider.create.perObject.p50} ms)`,
-        );
-      } catch (error) {
-        size.errors.push(`provider: ${(error as Error).message}`);
-        log(`N=${n}: provider failed: ${(error as Error).message}`);
-      }
-      if (size.floor && size.provider) {
-        size.ratio = {
-          allReady: round(size.provider.create.allMs / size.floor.latency.allMs, 2),
-          p50: round(size.provider.create.perObject.p50 / size.floor.latency.perObject.p50, 2),
+        const floor = await phases.runFloor(context, n, `r${index}`);
+        const provider = await phases.runRound(context, namespace, n, `r${index}`);
+        const ratio = {
+          allReady: provider.create.all / floor.create.all,
+          p50: provider.create.p50 / floor.create.p50,
         };
-      }
-    }
-    if (args.idleSeconds > 0 && !interrupted) {
-      try {
-        result.idle = await runIdle(context, args.idleSeconds, args.idleResyncSeconds);
+        result.sizes.push({ n, floor, provider, ratio });
+        log(`N=${n}: all ready after ${provider.create.all} ms, floor ${floor.create.all} ms`);
       } catch (error) {
-        log(`idle failed: ${(error as Error).message}`);
-        result.idle = {
-          error: (error as Error).message,
-        } as BenchResult['idle'];
+        result.errors.push(`N=${n}: ${(error as Error).message}`);
       }
     }
-    if (interrupted) return 130;
-    machine.loadAverageAtEnd = loadavg().map((value) => round(value, 2));
-    result.finishedAt = new Date().toISOString();
-
-    const tables = renderTables(result);
-    const base = join(outDir, `bench-${stamp}`);
-    writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(`${base}.md`, `${renderDocument(result)}\n`);
-    console.log(tables);
-    const failed = result.sizes.some((size) => size.errors.length > 0) || result.idle?.error !== undefined;
-    if (failed) {
-      log(`wrote ${base}.json and ${base}.md; a phase failed, so ${args.docs} is left as it was`);
-      return 1;
+    if (idleSeconds > 0) {
+      log(`idle: ${idleSeconds} s, resync every ${idleResyncSeconds} s`);
+      const idleNamespace = await phases.providerFor(context, 'idle', idleResyncSeconds);
+      result.idle = await phases.runIdle(context, idleNamespace, idleSeconds, idleResyncSeconds);
     }
-    const docs = resolve(repoRoot, args.docs);
-    mkdirSync(dirname(docs), { recursive: true });
-    writeFileSync(docs, `${renderDocument(result)}\n`);
-    log(`wrote ${base}.json, ${base}.md and ${docs}; provider logs in ${logsDir}`);
-    return 0;
+  } catch (error) {
+    result.errors.push((error as Error).message);
   } finally {
-    await cleanup.runAll();
+    await cleanUp();
   }
+  machine['load average at start / end'] += ` / ${loadavg().join(' ')}`;
+  const base = join(outDir, `bench-${stamp}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(`${base}.md`, `${renderDocument(result)}\n`);
+  console.log(renderTables(result));
+  const rewrite = full && result.errors.length === 0;
+  if (rewrite) writeFileSync(join(repoRoot, 'docs/PERFORMANCE.md'), `${renderDocument(result)}\n`);
+  log(
+    `wrote ${base}.json and .md${rewrite ? ' and docs/PERFORMANCE.md' : ' (docs/PERFORMANCE.md only from a full run)'}`,
+  );
+  return result.errors.length === 0 ? 0 : 1;
 }
 
 main().then(
   (code) => process.exit(code),
   (error) => {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      process.exit(2);
-    }
     console.error('[bench] failed:', error);
     process.exit(1);
   },

@@ -1,135 +1,90 @@
-// Docker: the bench network, container events as the engine reports them, a counting proxy in front of the
-// engine's socket (for the idle phase), and removal of what a phase left behind.
-import { rmSync } from 'node:fs';
-import { createServer, Agent as HttpAgent, type IncomingMessage, request, type Server } from 'node:http';
+// The benchmark's Docker side: the floor's work for one DockerCluster, and the container events of a namespace.
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import type * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
-import { ownerNamespaceLabel } from '../../src/activities/load-balancer.js';
-import { Counter } from './stats.js';
+import { writeContainerFile } from '../../src/activities/container-files.js';
+import {
+  configPath,
+  containerLabels,
+  containerName,
+  haproxyConfig,
+  ownerNamespaceLabel,
+  ownerUidLabel,
+  statsPort,
+} from '../../src/activities/load-balancer.js';
+import type { DockerClusterRef } from '../../src/activities/types.js';
+import { defaultEndpointPort, dockerClusterResource } from '../../src/api/dockercluster.js';
+import { mergePatch } from '../../src/clients.js';
 
-export interface ContainerEvent {
-  action: string;
-  id: string;
-  at: number;
-  labels: Record<string, string>;
-}
-
-/** Container events of the containers of one namespace, from now until stop(). */
-export async function recordContainerEvents(docker: Docker, namespace: string) {
-  const events: ContainerEvent[] = [];
-  const stream = (await docker.getEvents({
-    filters: { type: ['container'], label: [`${ownerNamespaceLabel}=${namespace}`] },
-  })) as unknown as Readable;
-  const listeners = new Set<(event: ContainerEvent) => void>();
-  createInterface({ input: stream }).on('line', (line) => {
-    try {
-      const raw = JSON.parse(line) as {
-        Action: string;
-        Actor: { ID: string; Attributes: Record<string, string> };
-        timeNano: number;
-      };
-      const event = {
-        action: raw.Action.split(':')[0] as string,
-        id: raw.Actor.ID,
-        at: Math.round(raw.timeNano / 1e6),
-        labels: raw.Actor.Attributes,
-      };
-      events.push(event);
-      for (const listener of listeners) listener(event);
-    } catch {
-      // not an event
-    }
-  });
-  stream.on('error', () => undefined);
-  return {
-    events,
-    onEvent(listener: (event: ContainerEvent) => void) {
-      listeners.add(listener);
-    },
-    /** Actions counted from index `from` on. */
-    countActions(from = 0): Record<string, number> {
-      const counter = new Counter();
-      for (const event of events.slice(from)) counter.add(event.action);
-      return counter.snapshot();
-    },
-    stop() {
-      stream.destroy();
-    },
-  };
-}
-
-export async function removeContainersOf(docker: Docker, namespace: string): Promise<number> {
-  const found = await docker.listContainers({
-    all: true,
-    filters: { label: [`${ownerNamespaceLabel}=${namespace}`] },
-  });
-  await Promise.all(
-    found.map((info) =>
-      docker
-        .getContainer(info.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined),
-    ),
-  );
-  return found.length;
-}
-
-/** "GET /containers/{id}/json": the engine API call without its version prefix, ids, names or query. */
-export function dockerCallKey(method: string, url: string): string {
-  const path = (url.split('?')[0] ?? '')
-    .replace(/^\/v[0-9.]+/, '')
-    .replace(/^\/containers\/(?!json$|create$)[^/]+/, '/containers/{id}')
-    .replace(/^\/images\/.+\/json$/, '/images/{name}/json')
-    .replace(/^\/networks\/(?!create$)[^/]+/, '/networks/{name}');
-  return `${method} ${path}`;
+export interface FloorSettings {
+  docker: Docker;
+  /** As the provider's identity: the floor writes what the provider would, under the same role. */
+  objects: k8s.CustomObjectsApi;
+  image: string;
+  network: string;
+  hostIp: string;
 }
 
 /**
- * A unix-socket proxy in front of the Docker engine that counts every API call by method and path; the
- * idle phase's worker talks to the engine through it (DOCKER_HOST=unix://<path>).
+ * The least a create needs, done directly: the load balancer as the provider makes it (image, name, labels,
+ * network, ports published on the host address), its HAProxy config written before start, its address read,
+ * and the DockerCluster marked ready with one status patch.
  */
-export async function startDockerProxy(upstreamSocket: string, path: string) {
-  const calls = new Counter();
-  const agent = new HttpAgent({ keepAlive: true });
-  const server: Server = createServer((incoming: IncomingMessage, outgoing) => {
-    calls.add(dockerCallKey(incoming.method ?? 'GET', incoming.url ?? '/'));
-    const upstream = request(
-      {
-        socketPath: upstreamSocket,
-        path: incoming.url,
-        method: incoming.method,
-        headers: incoming.headers,
-        agent,
-      },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    upstream.on('error', (error) => outgoing.destroy(error));
-    incoming.pipe(upstream);
-  });
-  rmSync(path, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, resolve);
-  });
-  return {
-    url: `unix://${path}`,
-    calls,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      agent.destroy();
-      rmSync(path, { force: true });
+export async function floorCreate(settings: FloorSettings, ref: DockerClusterRef): Promise<void> {
+  const { docker, network, hostIp } = settings;
+  const name = containerName(ref);
+  const publish = [{ HostIp: hostIp, HostPort: '' }];
+  const container = await docker.createContainer({
+    name,
+    Hostname: name,
+    Image: settings.image,
+    Labels: containerLabels(ref, ref.name),
+    ExposedPorts: { [`${defaultEndpointPort}/tcp`]: {}, [`${statsPort}/tcp`]: {} },
+    HostConfig: {
+      NetworkMode: network,
+      PortBindings: { [`${defaultEndpointPort}/tcp`]: publish, [`${statsPort}/tcp`]: publish },
+      RestartPolicy: { Name: 'unless-stopped' },
     },
-  };
+  });
+  await writeContainerFile(
+    container,
+    configPath,
+    haproxyConfig({ port: defaultEndpointPort, ipFamily: 'IPv4' }),
+  );
+  await container.start();
+  if (!(await container.inspect()).NetworkSettings.Networks[network]?.IPAddress) {
+    throw new Error(`floor container ${name} has no address on ${network}`);
+  }
+  await settings.objects.patchNamespacedCustomObjectStatus(
+    {
+      ...dockerClusterResource,
+      namespace: ref.namespace,
+      name: ref.name,
+      body: { status: { ready: true, initialization: { provisioned: true } } },
+    },
+    mergePatch,
+  );
 }
 
-/** The engine's unix socket from DOCKER_HOST (or the default), or undefined for a TCP engine. */
-export function dockerSocketPath(): string | undefined {
-  const host = process.env.DOCKER_HOST;
-  if (!host) return '/var/run/docker.sock';
-  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+/** Container events of one namespace's load balancers, from now until stop(): action, owner uid and time. */
+export async function containerEvents(docker: Docker, namespace: string) {
+  const events: { action: string; uid: string | undefined; at: number }[] = [];
+  const stream = (await docker.getEvents({
+    filters: { type: ['container'], label: [`${ownerNamespaceLabel}=${namespace}`] },
+  })) as unknown as Readable;
+  createInterface({ input: stream }).on('line', (line) => {
+    const event = JSON.parse(line) as { Action: string; Actor: { Attributes: Record<string, string> } };
+    events.push({ action: event.Action, uid: event.Actor.Attributes[ownerUidLabel], at: Date.now() });
+  });
+  stream.on('error', () => undefined);
+  return { events, stop: () => stream.destroy() };
+}
+
+/** Removes the load balancers of a namespace, whatever state a phase left them in. */
+export async function removeContainersOf(docker: Docker, namespace: string): Promise<void> {
+  const label = `${ownerNamespaceLabel}=${namespace}`;
+  for (const info of await docker.listContainers({ all: true, filters: { label: [label] } })) {
+    await docker.getContainer(info.Id).remove({ force: true, v: true });
+  }
 }

@@ -1,238 +1,189 @@
-// The benchmark's own Kubernetes traffic (as admin, or as the provider's identity for the floor's status
-// writes): every request it makes is counted by verb and resource, as the API server's
-// apiserver_request_total counts them, so that it can be subtracted from the server's counters.
+// The benchmark's Kubernetes side: namespaces and objects as a CAPI user makes them, when each DockerCluster
+// was seen ready or gone, and the provider identity's requests as the kube-apiserver itself counts them.
+import { request } from 'node:https';
 import * as k8s from '@kubernetes/client-node';
-import { clusterGroup, clusterResource, clusterVersion } from '../../src/api/capi.js';
-import {
-  apiVersion,
-  type DockerCluster,
-  dockerClusterResource,
-  finalizer,
-  group,
-  plural,
-  version,
-} from '../../src/api/dockercluster.js';
+import { clusterManifest, dockerClusterManifest } from '../../scripts/local-stack.js';
+import { clusterResource } from '../../src/api/capi.js';
+import { type DockerCluster, dockerClusterResource, plural } from '../../src/api/dockercluster.js';
 import { mergePatch } from '../../src/clients.js';
-import { Counter } from './stats.js';
+import { refOf } from '../../src/watcher/changes.js';
+import { sleep, until } from './stats.js';
 
-export interface Created {
-  name: string;
-  uid: string;
-  object: DockerCluster;
-  /** Date.now() when the create request was sent and when its response came back. */
-  sentAt: number;
-  returnedAt: number;
-}
+const benchLabel = 'capd-temporal/bench';
 
-export interface ObjectEvent {
-  type: string;
-  object: DockerCluster;
-  at: number;
-}
-
-export class BenchKube {
-  /** The benchmark's own requests, keyed like apiserverRequestKey(): "VERB resource[/subresource]". */
-  readonly own = new Counter();
+export class Kube {
   readonly objects: k8s.CustomObjectsApi;
   readonly core: k8s.CoreV1Api;
 
-  constructor(readonly config: k8s.KubeConfig) {
+  constructor(
+    readonly config: k8s.KubeConfig,
+    readonly runId: string,
+  ) {
     this.objects = config.makeApiClient(k8s.CustomObjectsApi);
     this.core = config.makeApiClient(k8s.CoreV1Api);
   }
 
-  async createNamespace(name: string): Promise<void> {
-    this.own.add('POST namespaces');
+  async createNamespace(name: string): Promise<string> {
+    const namespace = `bench-${this.runId}-${name}`;
     await this.core.createNamespace({
-      body: { metadata: { name, labels: { 'capd-temporal/bench': 'true' } } },
+      body: { metadata: { name: namespace, labels: { [benchLabel]: this.runId } } },
     });
+    return namespace;
   }
 
-  async createCluster(namespace: string, name: string): Promise<{ name: string; uid: string }> {
-    this.own.add('POST clusters');
-    const cluster = (await this.objects.createNamespacedCustomObject({
-      ...clusterResource,
-      namespace,
-      body: {
-        apiVersion: `${clusterGroup}/${clusterVersion}`,
-        kind: 'Cluster',
-        metadata: { name },
-        spec: { infrastructureRef: { apiGroup: group, kind: 'DockerCluster', name } },
-      },
-    })) as { metadata: { name: string; uid: string } };
-    return { name: cluster.metadata.name, uid: cluster.metadata.uid };
-  }
-
-  /** A DockerCluster, with the owner reference CAPI's Cluster controller would set when owner is given. */
-  async createDockerCluster(
-    namespace: string,
-    name: string,
-    owner?: { name: string; uid: string },
-  ): Promise<Created> {
-    this.own.add('POST dockerclusters');
-    const sentAt = Date.now();
+  /** A DockerCluster; with a Cluster naming it first when `withCluster` (CAPI then sets its owner reference). */
+  async create(namespace: string, name: string, withCluster: boolean) {
+    if (withCluster) {
+      await this.objects.createNamespacedCustomObject({
+        ...clusterResource,
+        namespace,
+        body: clusterManifest(name),
+      });
+    }
     const object = (await this.objects.createNamespacedCustomObject({
       ...dockerClusterResource,
       namespace,
-      body: {
-        apiVersion,
-        kind: 'DockerCluster',
-        metadata: {
-          name,
-          labels: { 'cluster.x-k8s.io/cluster-name': owner?.name ?? name },
-          ...(owner && {
-            ownerReferences: [
-              {
-                apiVersion: `${clusterGroup}/${clusterVersion}`,
-                kind: 'Cluster',
-                name: owner.name,
-                uid: owner.uid,
-                controller: true,
-                blockOwnerDeletion: true,
-              },
-            ],
-          }),
-        },
-        spec: {},
-      },
+      body: dockerClusterManifest(name),
     })) as DockerCluster;
-    return { name, uid: object.metadata.uid as string, object, sentAt, returnedAt: Date.now() };
+    return { name, ref: refOf(object), uid: object.metadata.uid as string, returnedAt: Date.now() };
   }
 
-  async deleteDockerCluster(namespace: string, name: string): Promise<void> {
-    this.own.add('DELETE dockerclusters');
-    await this.objects.deleteNamespacedCustomObject({ ...dockerClusterResource, namespace, name });
+  async delete(namespace: string, name: string, resource = dockerClusterResource): Promise<void> {
+    await this.objects.deleteNamespacedCustomObject({ ...resource, namespace, name });
   }
 
-  /**
-   * Watches the DockerClusters of a namespace from now on. The API server counts a WATCH when it ends, so
-   * the benchmark counts it then, and stops its watches only after a phase's last metrics scrape. A watch
-   * that ends resumes where it was; when that is too old (410 Gone, e.g. after someone re-applied the CRD,
-   * which resets every watch on it), it lists again and reports what changed meanwhile.
-   */
-  async watchDockerClusters(namespace: string, onEvent: (event: ObjectEvent) => void) {
-    const watch = new k8s.Watch(this.config);
-    const path = `/apis/${group}/${version}/namespaces/${namespace}/${plural}`;
-    const known = new Set<string>();
-    let controller: AbortController | undefined;
-    let stopped = false;
-    let resourceVersion: string | undefined;
-    let backoffMs = 200;
-    const deliver = (type: string, object: DockerCluster) => {
-      const name = object.metadata?.name as string;
-      if (type === 'DELETED') known.delete(name);
-      else known.add(name);
-      onEvent({ type, object, at: Date.now() });
-    };
-    const relist = async () => {
-      this.own.add('LIST dockerclusters');
-      const list = (await this.objects.listNamespacedCustomObject({
+  deleteCluster(namespace: string, name: string): Promise<void> {
+    return this.delete(namespace, name, clusterResource);
+  }
+
+  /** Deletes the run's namespaces; DockerClusters a failed phase left keep no finalizer to hold them up. */
+  async removeNamespaces(): Promise<void> {
+    const { items } = await this.core.listNamespace({ labelSelector: `${benchLabel}=${this.runId}` });
+    for (const namespace of items.map((item) => item.metadata?.name as string)) {
+      const left = (await this.objects.listNamespacedCustomObject({
         ...dockerClusterResource,
         namespace,
       })) as {
-        metadata?: { resourceVersion?: string };
         items: DockerCluster[];
       };
-      const present = new Set(list.items.map((item) => item.metadata.name as string));
-      for (const name of [...known]) {
-        if (!present.has(name)) deliver('DELETED', { metadata: { name } } as DockerCluster);
+      for (const { metadata } of left.items) {
+        const body = { metadata: { finalizers: null } };
+        await this.objects.patchNamespacedCustomObject(
+          { ...dockerClusterResource, namespace, name: metadata.name as string, body },
+          mergePatch,
+        );
       }
-      for (const item of list.items) deliver('MODIFIED', item);
-      resourceVersion = list.metadata?.resourceVersion;
+      await this.core.deleteNamespace({ name: namespace });
+    }
+  }
+
+  /** When each DockerCluster of a namespace was first seen ready and seen gone, from an informer opened now. */
+  async track(namespace: string) {
+    const readyAt = new Map<string, number>();
+    const goneAt = new Map<string, number>();
+    const path = `/apis/${dockerClusterResource.group}/${dockerClusterResource.version}/namespaces/${namespace}/${plural}`;
+    const list = () => this.objects.listNamespacedCustomObject({ ...dockerClusterResource, namespace });
+    const informer = k8s.makeInformer<DockerCluster>(this.config, path, list as never);
+    const seen = (object: DockerCluster) => {
+      const name = object.metadata.name as string;
+      if (object.status?.ready && !readyAt.has(name)) readyAt.set(name, Date.now());
     };
-    const connect = async (): Promise<void> => {
-      const connectedAt = Date.now();
-      if (resourceVersion === undefined && known.size > 0) await relist();
-      controller = await watch.watch(
-        path,
-        { allowWatchBookmarks: false, ...(resourceVersion && { resourceVersion }) },
-        (type, object: DockerCluster & { code?: number }) => {
-          if (type === 'ERROR') {
-            if (object.code === 410) resourceVersion = undefined;
-            return;
-          }
-          resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
-          deliver(type, object);
-        },
-        (error) => {
-          if (stopped) return;
-          this.own.add('WATCH dockerclusters');
-          if (error) console.error(`[bench] watch on ${namespace} ended: ${(error as Error).message}`);
-          // A watch that ends at once again and again backs off instead of spinning.
-          backoffMs = Date.now() - connectedAt < 1_000 ? Math.min(backoffMs * 2, 5_000) : 200;
-          reconnect();
-        },
-      );
-    };
-    const reconnect = () => {
-      setTimeout(() => {
-        if (stopped) return;
-        connect().catch((reason) => {
-          console.error(`[bench] re-watch on ${namespace} failed: ${reason}`);
-          backoffMs = Math.min(backoffMs * 2, 5_000);
-          reconnect();
-        });
-      }, backoffMs);
-    };
-    await connect();
+    let stopped = false;
+    informer.on('add', seen);
+    informer.on('update', seen);
+    informer.on('delete', (object) => goneAt.set(object.metadata.name as string, Date.now()));
+    // A watch that ends (a test re-applying the CRD resets every watch on it) is listed and watched again.
+    informer.on('error', () =>
+      setTimeout(() => !stopped && void informer.start().catch(() => undefined), 500),
+    );
+    await informer.start();
     return {
+      readyAt,
+      goneAt,
       stop: () => {
         stopped = true;
-        controller?.abort();
-        this.own.add('WATCH dockerclusters');
+        void informer.stop();
       },
     };
   }
-
-  /**
-   * Removes everything the benchmark put into a namespace (uncounted: it runs after the measurements), then
-   * the namespace itself. The stack runs no namespace controller, so the namespace is finalized by hand once
-   * it is empty.
-   */
-  async removeNamespace(namespace: string): Promise<void> {
-    const list = (await this.objects.listNamespacedCustomObject({ ...dockerClusterResource, namespace })) as {
-      items: DockerCluster[];
-    };
-    for (const object of list.items) {
-      const name = object.metadata.name as string;
-      if (object.metadata.finalizers?.includes(finalizer)) {
-        await this.objects
-          .patchNamespacedCustomObject(
-            { ...dockerClusterResource, namespace, name, body: { metadata: { finalizers: null } } },
-            mergePatch,
-          )
-          .catch(() => undefined);
-      }
-      await this.objects
-        .deleteNamespacedCustomObject({ ...dockerClusterResource, namespace, name })
-        .catch(() => undefined);
-    }
-    const clusterList = (await this.objects.listNamespacedCustomObject({
-      ...clusterResource,
-      namespace,
-    })) as {
-      items: { metadata: { name: string } }[];
-    };
-    for (const cluster of clusterList.items) {
-      await this.objects
-        .deleteNamespacedCustomObject({ ...clusterResource, namespace, name: cluster.metadata.name })
-        .catch(() => undefined);
-    }
-    await this.core.deleteCollectionNamespacedEvent({ namespace }).catch(() => undefined);
-    await this.core.deleteNamespace({ name: namespace }).catch(() => undefined);
-    const current = await this.core.readNamespace({ name: namespace }).catch(() => undefined);
-    if (current?.spec?.finalizers?.length) {
-      await this.core
-        .replaceNamespaceFinalize({ name: namespace, body: { ...current, spec: { finalizers: [] } } })
-        .catch((error) => console.error(`[bench] finalizing namespace ${namespace}: ${error.message}`));
-    }
-  }
 }
 
-/** A merge patch of status.ready through the status subresource, as the floor writes it. */
-export async function patchReady(objects: k8s.CustomObjectsApi, namespace: string, name: string) {
-  await objects.patchNamespacedCustomObjectStatus(
-    { ...dockerClusterResource, namespace, name, body: { status: { ready: true } } },
-    mergePatch,
-  );
+export type RequestCount = { requests: number; writes: number };
+
+/**
+ * The requests of one user (the provider's identity) as the API server's API Priority and Fairness counts
+ * them: two FlowSchemas match only that user, one its writes and, after it, one everything else; both send
+ * it to the priority level it reaches anyway. No other client of the shared stack can add to these counts.
+ */
+export async function countRequestsOf(
+  admin: k8s.KubeConfig,
+  user: string,
+  probe: () => Promise<unknown>,
+): Promise<{ count: () => Promise<RequestCount>; remove: () => Promise<void> }> {
+  const flowcontrol = admin.makeApiClient(k8s.FlowcontrolApiserverV1Api);
+  const subjects = [{ kind: 'User', user: { name: user } }];
+  const everything = { apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true };
+  const schemas = {
+    [`${user}-writes`]: {
+      resourceRules: [{ ...everything, verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] }],
+    },
+    [`${user}-rest`]: {
+      resourceRules: [{ ...everything, verbs: ['*'] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+    },
+  };
+  const names = Object.keys(schemas);
+  const remove = async () => {
+    for (const name of names) await flowcontrol.deleteFlowSchema({ name }).catch(() => undefined);
+  };
+  for (const [index, [name, rule]] of Object.entries(schemas).entries()) {
+    await flowcontrol.createFlowSchema({
+      body: {
+        metadata: { name },
+        spec: {
+          matchingPrecedence: 8000 + index,
+          priorityLevelConfiguration: { name: 'global-default' },
+          distinguisherMethod: { type: 'ByUser' },
+          rules: [{ subjects, ...rule }],
+        },
+      },
+    });
+  }
+  const tls = {};
+  await admin.applyToHTTPSOptions(tls);
+  const metricsUrl = new URL('/metrics', admin.getCurrentCluster()?.server);
+  const count = async (): Promise<RequestCount> => {
+    const text = await new Promise<string>((resolve, reject) => {
+      request(metricsUrl, tls, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve(body)).on('error', reject);
+      })
+        .on('error', reject)
+        .end();
+    });
+    const dispatched = (schema: string) =>
+      [...text.matchAll(/^apiserver_flowcontrol_dispatched_requests_total\{(.*)\} (\S+)$/gm)]
+        .filter(([, labels]) => labels?.includes(`flow_schema="${schema}"`))
+        .reduce((sum, [, , value]) => sum + Number(value), 0);
+    const writes = dispatched(names[0] as string);
+    return { requests: writes + dispatched(names[1] as string), writes };
+  };
+  try {
+    // The API server takes new FlowSchemas in a moment later: until then the identity is counted elsewhere.
+    await until(
+      'the FlowSchemas to count the identity',
+      async () => {
+        await probe().catch(() => undefined);
+        return (await count()).requests > 0;
+      },
+      30_000,
+      500,
+    );
+    await sleep(100);
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { count, remove };
 }

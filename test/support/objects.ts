@@ -2,14 +2,13 @@
 // (CAPI's own controllers set owner references, copy the endpoint and delete a Cluster's DockerCluster), and a
 // look at their load-balancer containers.
 import * as k8s from '@kubernetes/client-node';
+import { clusterManifest, dockerClusterManifest } from '../../scripts/local-stack.js';
 import { ownerNamespaceLabel, ownerUidLabel } from '../../src/activities/load-balancer.js';
-import { type Cluster, clusterGroup, clusterResource, clusterVersion } from '../../src/api/capi.js';
+import { type Cluster, clusterResource } from '../../src/api/capi.js';
 import {
-  apiVersion,
   type DockerCluster,
   type DockerClusterSpec,
   dockerClusterResource,
-  group,
 } from '../../src/api/dockercluster.js';
 import { mergePatch } from '../../src/clients.js';
 import { createNamespace, docker, eventually, kubeConfig } from './stack.js';
@@ -28,14 +27,11 @@ export class TestObjects {
     return new TestObjects(await createNamespace(kubeConfig()));
   }
 
-  async createCluster(
-    name: string,
-    spec: object = { infrastructureRef: { apiGroup: group, kind: 'DockerCluster', name } },
-  ): Promise<Cluster> {
+  async createCluster(name: string, spec?: object): Promise<Cluster> {
     return (await this.api.createNamespacedCustomObject({
       ...clusterResource,
       namespace: this.namespace,
-      body: { apiVersion: `${clusterGroup}/${clusterVersion}`, kind: 'Cluster', metadata: { name }, spec },
+      body: clusterManifest(name, spec),
     })) as Cluster;
   }
 
@@ -47,15 +43,7 @@ export class TestObjects {
     return (await this.api.createNamespacedCustomObject({
       ...dockerClusterResource,
       namespace: this.namespace,
-      body: {
-        apiVersion,
-        kind: 'DockerCluster',
-        metadata: {
-          name,
-          annotations: options.annotations ?? {},
-        },
-        spec: options.spec ?? {},
-      },
+      body: dockerClusterManifest(name, options),
     })) as DockerCluster;
   }
 

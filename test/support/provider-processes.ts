@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
-import { leastPrivilegeIdentity } from './provider.js';
+import { leastPrivilegeIdentity } from '../../scripts/local-stack.js';
 import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from './stack.js';
 
 type LogLine = Record<string, unknown> & { msg?: string };

@@ -1,11 +1,9 @@
 // The real provider (worker + watcher) run inside a test process, the way src/main.ts runs it, limited to
 // one namespace, task queue and Docker network so tests do not see each other's objects.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { providerClusterRole } from '../../src/api/manifests.js';
+import { leastPrivilegeIdentity } from '../../scripts/local-stack.js';
 import type { PolicyRule } from '../../src/api/rbac.js';
 import { kubeConfigFrom } from '../../src/clients.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -13,15 +11,10 @@ import { logger } from '../../src/logger.js';
 import { startConfiguredWatcher, type Watcher } from '../../src/watcher/watcher.js';
 import { createWorker } from '../../src/worker.js';
 import { TestObjects } from './objects.js';
-import {
-  kubeConfig,
-  kubeConfigPathFor,
-  quietTemporalRuntime,
-  removeNetwork,
-  stackEnv,
-  uniqueName,
-  uniqueSubnet,
-} from './stack.js';
+import { quietTemporalRuntime, removeNetwork, stackEnv, uniqueName, uniqueSubnet } from './stack.js';
+
+/** Tests bind other roles to a user the way the provider's is bound. */
+export { leastPrivilegeIdentity };
 
 export interface RunningProvider {
   config: Config;
@@ -31,38 +24,6 @@ export interface RunningProvider {
   network: string;
   subnet: string;
   stop(): Promise<void>;
-}
-
-/**
- * Binds a client-certificate user to a ClusterRole with the given rules (the deploy manifests' role by
- * default) and returns the path of that user's kubeconfig.
- */
-export async function leastPrivilegeIdentity(
-  user: string,
-  rules: PolicyRule[] = providerClusterRole().rules,
-  stackDir = stackEnv('CAPDT_STACK_DIR'),
-) {
-  const rbac = kubeConfig(join(stackDir, 'kubeconfig')).makeApiClient(k8s.RbacAuthorizationV1Api);
-  const role = { ...providerClusterRole(), metadata: { name: user }, rules };
-  await rbac.createClusterRole({ body: role });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: user },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-    },
-  });
-  return {
-    kubeConfigPath: kubeConfigPathFor(user, undefined, stackDir),
-    /** Takes the role away and deletes the user's certificate and kubeconfig from the stack's folder. */
-    async remove() {
-      await rbac.deleteClusterRoleBinding({ name: user });
-      await rbac.deleteClusterRole({ name: user });
-      for (const file of [`pki/${user}.crt`, `pki/${user}.key`, `kubeconfig-${user}`]) {
-        rmSync(join(stackDir, file), { force: true });
-      }
-    },
-  };
 }
 
 export async function startProvider(options: {

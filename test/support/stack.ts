@@ -1,46 +1,11 @@
 // What the tests need from the local stack (scripts/stack.sh env), read once and checked.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import Docker from 'dockerode';
-import { ConnectionReusingKubeConfig } from '../../src/clients.js';
+import { kubeConfig, kubeConfigPathFor } from '../../scripts/local-stack.js';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-export function stackEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(
-      `${name} is not set: run the tests through 'npm test', or eval "$(scripts/stack.sh env)" first`,
-    );
-  }
-  return value;
-}
-
-/** A client configured as the provider's own (connections reused), so tests and benchmarks compare like with like. */
-export function kubeConfig(path = stackEnv('KUBECONFIG')): k8s.KubeConfig {
-  const config = new ConnectionReusingKubeConfig();
-  config.loadFromFile(path);
-  return config;
-}
-
-/**
- * The path of a kubeconfig for a client-certificate identity signed by the client CA of a management cluster
- * of the stack (the main one unless another's state folder is given).
- */
-export function kubeConfigPathFor(
-  user: string,
-  group?: string,
-  stackDir = stackEnv('CAPDT_STACK_DIR'),
-): string {
-  const args = ['kubeconfig', user, ...(group ? [group] : [])];
-  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, CAPDT_STACK_DIR: stackDir },
-  }).trim();
-}
+export { kubeConfig, kubeConfigPathFor, repoRoot, stackEnv } from '../../scripts/local-stack.js';
 
 export function kubeConfigFor(user: string, group?: string): k8s.KubeConfig {
   return kubeConfig(kubeConfigPathFor(user, group));
