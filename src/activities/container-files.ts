@@ -1,24 +1,48 @@
-// Reading and writing single files inside a container through the Docker archive API (docker cp).
+// Reading and writing files inside a container through the Docker archive API (docker cp).
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 
-export async function writeContainerFile(container: Docker.Container, path: string, content: string) {
+/** Writes files into one directory of the container in a single archive, so they arrive together. */
+export async function writeContainerFiles(
+  container: Docker.Container,
+  directory: string,
+  files: Record<string, string>,
+) {
   const archive = tar.pack();
-  archive.entry({ name: posix.basename(path), mode: 0o644 }, content);
+  for (const [name, content] of Object.entries(files)) archive.entry({ name, mode: 0o644 }, content);
   archive.finalize();
-  await container.putArchive(await buffer(archive), { path: posix.dirname(path) });
+  await container.putArchive(await buffer(archive), { path: directory });
+}
+
+export async function writeContainerFile(container: Docker.Container, path: string, content: string) {
+  await writeContainerFiles(container, posix.dirname(path), { [posix.basename(path)]: content });
+}
+
+/** The regular files directly in one directory of the container, by name, in one archive read. */
+export async function readContainerFiles(
+  container: Docker.Container,
+  directory: string,
+): Promise<Record<string, string>> {
+  const stream = (await container.getArchive({ path: directory })) as unknown as Readable;
+  const extract = tar.extract();
+  stream.pipe(extract);
+  const files: Record<string, string> = {};
+  // The archive holds the directory itself as its top entry: `<basename>/<file>`.
+  const top = posix.basename(directory);
+  for await (const entry of extract) {
+    const content = await buffer(entry);
+    if (entry.header.type === 'file' && posix.dirname(entry.header.name) === top) {
+      files[posix.basename(entry.header.name)] = content.toString('utf8');
+    }
+  }
+  return files;
 }
 
 export async function readContainerFile(container: Docker.Container, path: string): Promise<string> {
-  const stream = (await container.getArchive({ path })) as unknown as Readable;
-  const extract = tar.extract();
-  stream.pipe(extract);
-  for await (const entry of extract) {
-    const content = await buffer(entry);
-    if (entry.header.name === posix.basename(path)) return content.toString('utf8');
-  }
-  throw new Error(`${path} is not a file in container ${container.id}`);
+  const content = (await readContainerFiles(container, posix.dirname(path)))[posix.basename(path)];
+  if (content === undefined) throw new Error(`${path} is not a file in container ${container.id}`);
+  return content;
 }

@@ -1,16 +1,21 @@
 // Docker activities: each does one thing to the load-balancer container, finds it by our ownership label
 // (or by the id createLoadBalancer returned), and is safe to run again after a crash at any line.
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
-import { readContainerFile, writeContainerFile } from './container-files.js';
+import { readContainerFiles, writeContainerFiles } from './container-files.js';
 import {
-  configPath,
+  configDigest,
+  configDirectory,
+  configFile,
   containerLabels,
   containerName,
   haproxyConfig,
   kindClusterLabel,
   kindRoleLabel,
   loadBalancerRole,
+  loadedConfigFile,
   ownerFilter,
   ownerNameLabel,
   ownerNamespaceLabel,
@@ -49,6 +54,10 @@ function statusOf(error: unknown): number | undefined {
 function messageOf(error: unknown): string {
   return (error as DockerError).json?.message ?? (error as DockerError).message;
 }
+
+/** How long HAProxy may take to load a config after SIGHUP, and how often that is checked. */
+const reloadTimeoutMs = 5_000;
+const reloadPollMs = 100;
 
 /** On the networks the provider created, so it only ever removes a duplicate of its own. */
 const managedNetworkLabel = 'infrastructure.cluster.x-k8s.io/capd-temporal-network';
@@ -200,16 +209,53 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     }
   }
 
-  /** Writes the config and reads it back; false when it was already what is wanted. */
-  async function writeConfigIfChanged(container: Docker.Container, wanted: string): Promise<boolean> {
-    if ((await readContainerFile(container, configPath)) === wanted) return false;
-    await writeContainerFile(container, configPath, wanted);
-    if ((await readContainerFile(container, configPath)) !== wanted) {
+  /**
+   * Writes the config and reads it back. It counts as loaded only for a container that loads it when it
+   * starts; otherwise whatever was recorded as loaded is cleared with the same write, until HAProxy takes it.
+   */
+  async function writeConfig(container: Docker.Container, wanted: string, loaded: boolean): Promise<void> {
+    await writeContainerFiles(container, configDirectory, {
+      [configFile]: wanted,
+      [loadedConfigFile]: loaded ? configDigest(wanted) : '',
+    });
+    if ((await readContainerFiles(container, configDirectory))[configFile] !== wanted) {
       throw ApplicationFailure.retryable(
         `the HAProxy config read back from ${container.id} differs from what was written`,
       );
     }
-    return true;
+  }
+
+  async function processesOf(container: Docker.Container): Promise<string[]> {
+    const listing: { Processes: string[][] } = await container.top({ ps_args: '-o pid' });
+    return listing.Processes.map(([pid]) => pid as string);
+  }
+
+  /**
+   * Sends SIGHUP and waits for HAProxy to load the config. In master-worker mode (`haproxy -W`, as the
+   * default image runs it) a reload that succeeds leaves a new worker process running; one that fails leaves
+   * only the old ones, and the master logs why.
+   */
+  async function reload(container: Docker.Container, name: string): Promise<void> {
+    const before = new Set(await processesOf(container));
+    await container.kill({ signal: 'SIGHUP' });
+    for (let waited = 0; waited < reloadTimeoutMs; waited += reloadPollMs) {
+      await sleep(reloadPollMs);
+      const started = (await processesOf(container)).filter((pid) => !before.has(pid));
+      if (started.length === 0) continue;
+      // Still there a moment later: not a worker that failed to load the config and exited.
+      await sleep(reloadPollMs);
+      const running = new Set(await processesOf(container));
+      if (started.some((pid) => running.has(pid))) return;
+    }
+    const logs = String(await container.logs({ stdout: true, stderr: true, tail: 50 }));
+    const alerts = logs.match(/\[ALERT\].*$/gm)?.slice(-3) ?? [];
+    throw ApplicationFailure.nonRetryable(
+      `HAProxy in load balancer ${name} did not load its new config within ${reloadTimeoutMs / 1000} s of SIGHUP` +
+        (alerts.length > 0 ? ` (${alerts.join(' ')})` : '') +
+        '; the previous config still serves. It is reloaded again on the next try; the image must run HAProxy ' +
+        'in master-worker mode (-W), as the default image does',
+      'ReloadFailed',
+    );
   }
 
   /** Networks named exactly like ours (Docker's name filter also matches substrings), oldest first. */
@@ -313,7 +359,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       if (owned) {
         const container = docker.getContainer(owned.Id);
         if (owned.State !== 'running') {
-          await writeConfigIfChanged(container, haproxyConfig(spec));
+          await writeConfig(container, haproxyConfig(spec), true);
           await start(container, spec);
         }
         replaced = mismatch(await container.inspect(), spec);
@@ -328,10 +374,14 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       if (holder) throw addressTaken(spec, holder);
       const containerId = await create(spec, image);
       const container = docker.getContainer(containerId);
+      const config = haproxyConfig(spec);
       try {
         // A new container holds the image's initial config: ours is written without reading first (archive
-        // reads are costly when many containers start at once).
-        await writeContainerFile(container, configPath, haproxyConfig(spec));
+        // reads are costly when many containers start at once). HAProxy loads it when it starts.
+        await writeContainerFiles(container, configDirectory, {
+          [configFile]: config,
+          [loadedConfigFile]: configDigest(config),
+        });
         await start(container, spec);
       } catch (error) {
         // Nothing half-made stays behind: the next attempt creates it afresh.
@@ -341,13 +391,25 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       return { containerId, created: true, ...(replaced && { replaced }) };
     },
 
-    /** Writes the HAProxy config when it differs, reads it back and reloads HAProxy with SIGHUP. */
+    /**
+     * Makes the running HAProxy serve the config it should: writes the config when the file differs (and reads
+     * it back), and reloads HAProxy unless it has loaded exactly this config already. The config counts as
+     * loaded only once HAProxy has taken it, so a reload that was lost (a crash between write and signal) or
+     * refused is a state the next pass sees, and tries again.
+     */
     async configureLoadBalancer(
       input: CreatedLoadBalancer & { port: number; ipFamily: IpFamily },
     ): Promise<{ reloaded: boolean }> {
-      const container = docker.getContainer((await inspectCreated(input)).Id);
-      if (!(await writeConfigIfChanged(container, haproxyConfig(input)))) return { reloaded: false };
-      await container.kill({ signal: 'SIGHUP' });
+      const details = await inspectCreated(input);
+      const container = docker.getContainer(details.Id);
+      const wanted = haproxyConfig(input);
+      const files = await readContainerFiles(container, configDirectory);
+      if (files[configFile] === wanted && files[loadedConfigFile] === configDigest(wanted)) {
+        return { reloaded: false };
+      }
+      if (files[configFile] !== wanted) await writeConfig(container, wanted, false);
+      await reload(container, details.Name.replace(/^\//, ''));
+      await writeContainerFiles(container, configDirectory, { [loadedConfigFile]: configDigest(wanted) });
       return { reloaded: true };
     },
 

@@ -2,7 +2,18 @@
 import { createHash } from 'node:crypto';
 import type { DockerClusterRef, IpFamily } from './types.js';
 
-export const configPath = '/usr/local/etc/haproxy/haproxy.cfg';
+export const configDirectory = '/usr/local/etc/haproxy';
+export const configFile = 'haproxy.cfg';
+export const configPath = `${configDirectory}/${configFile}`;
+/**
+ * Beside the config: the digest of the config HAProxy last loaded, written only once HAProxy has loaded it, so
+ * a config that was written but never loaded (a lost or refused reload) is seen on the next pass.
+ */
+export const loadedConfigFile = 'haproxy.cfg.loaded-sha256';
+
+export function configDigest(config: string): string {
+  return createHash('sha256').update(config).digest('hex');
+}
 export const statsPort = 8404;
 
 /** Upstream CAPD's labels, so tools that know CAPD recognise the container. */

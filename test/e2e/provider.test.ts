@@ -7,7 +7,8 @@ import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { kindRoleLabel } from '../../src/activities/load-balancer.js';
+import { readContainerFile, writeContainerFile } from '../../src/activities/container-files.js';
+import { configPath, haproxyConfig, kindRoleLabel } from '../../src/activities/load-balancer.js';
 import { type Cluster, clusterGroup } from '../../src/api/capi.js';
 import { type DockerCluster, finalizer, group, plural, version } from '../../src/api/dockercluster.js';
 import { localActivityOf } from '../../src/observability/history.js';
@@ -286,6 +287,59 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
       await objects.deleteCluster(name);
       await objects.untilClusterGone(name);
       await engine.getImage(rolledImage).remove();
+    }
+  });
+
+  it('a reload HAProxy does not take: LoadBalancerAvailable and Ready say so until a retry reloads it', async () => {
+    const name = uniqueName('reload');
+    const { dockerCluster: created } = await objects.createPair(name);
+    await objects.untilReady(name);
+    const [container] = await objects.containersOf(created.metadata.uid as string);
+    assert.ok(container);
+    const loadBalancer = engine.getContainer(container.Id);
+    const conditionsOf = async () =>
+      Object.fromEntries(((await objects.read(name))?.status?.conditions ?? []).map((c) => [c.type, c]));
+    try {
+      // Somebody edits the config in the container, and HAProxy's master process cannot reload meanwhile.
+      await writeContainerFile(loadBalancer, configPath, '# edited by hand\n');
+      const master = (await loadBalancer.inspect()).State.Pid;
+      process.kill(master, 'SIGSTOP');
+      const stoppedAt = Date.now();
+      let reported: Awaited<ReturnType<typeof conditionsOf>>;
+      try {
+        await objects.patch(name, { metadata: { annotations: { 'example.com/nudge': 'reconcile now' } } });
+        reported = await eventually('the failed reload in the conditions', async () => {
+          const conditions = await conditionsOf();
+          return conditions.LoadBalancerAvailable?.status === 'False' ? conditions : undefined;
+        });
+      } finally {
+        process.kill(master, 'SIGCONT');
+      }
+      assert.match(reported.LoadBalancerAvailable?.message ?? '', /did not load its new config/);
+      assert.equal(reported.Ready?.status, 'False');
+      assert.equal(reported.Ready?.message, reported.LoadBalancerAvailable?.message);
+      const reportedAfter = seconds(stoppedAt);
+
+      const resumedAt = Date.now();
+      await eventually('Ready again after the retry', async () =>
+        (await conditionsOf()).Ready?.status === 'True' ? true : undefined,
+      );
+      assert.equal(
+        await readContainerFile(loadBalancer, configPath),
+        haproxyConfig({ port: 6443, ipFamily: 'IPv4' }),
+      );
+      record({
+        group: scenarioGroup,
+        scenario: 'HAProxy does not take a reload',
+        action:
+          "the config in a Ready DockerCluster's container edited by hand, HAProxy's master stopped (SIGSTOP), a change",
+        result:
+          'the config written back and SIGHUP sent; no new worker within 5 s: LoadBalancerAvailable and Ready False naming the failed reload; master resumed: the workflow retried, reloaded, Ready True',
+        measured: `stop → condition False ${reportedAfter}; resume → Ready ${seconds(resumedAt)}`,
+      });
+    } finally {
+      await objects.deleteCluster(name);
+      await objects.untilClusterGone(name);
     }
   });
 

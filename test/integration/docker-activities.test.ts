@@ -6,14 +6,22 @@ import { isIP } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import Docker from 'dockerode';
-import { readContainerFile, writeContainerFile } from '../../src/activities/container-files.js';
+import {
+  readContainerFile,
+  writeContainerFile,
+  writeContainerFiles,
+} from '../../src/activities/container-files.js';
 import { createDockerActivities } from '../../src/activities/docker.js';
 import {
+  configDigest,
+  configDirectory,
+  configFile,
   configPath,
   containerName,
   haproxyConfig,
   kindClusterLabel,
   kindRoleLabel,
+  loadedConfigFile,
   ownerFilter,
   ownerUidLabel,
 } from '../../src/activities/load-balancer.js';
@@ -185,6 +193,9 @@ describe('a load balancer through its life', () => {
     assert.equal((await engine.getContainer(containerId).inspect()).State.Running, true);
   });
 
+  /** The initial config of the image, which has no monitor URI: /healthz answers 200 only under ours. */
+  const imageConfig = () => readFileSync(`${repoRoot}/scripts/haproxy-default.cfg`, 'utf8');
+
   it('configureLoadBalancer repairs a drifted config with a reload, and leaves a current one alone', async () => {
     const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const };
     const container = engine.getContainer(containerId);
@@ -201,11 +212,7 @@ describe('a load balancer through its life', () => {
     );
 
     // Drift: somebody loads the image's initial config by hand.
-    await writeContainerFile(
-      container,
-      configPath,
-      readFileSync(`${repoRoot}/scripts/haproxy-default.cfg`, 'utf8'),
-    );
+    await writeContainerFile(container, configPath, imageConfig());
     await container.kill({ signal: 'SIGHUP' });
     await eventually('the drifted config to be served', async () =>
       (await healthz()) !== 200 ? true : undefined,
@@ -219,6 +226,52 @@ describe('a load balancer through its life', () => {
     const page = await (await fetch(`${base}/stats`)).text();
     assert.match(page, /Statistics Report for HAProxy/);
     assert.equal((await container.inspect()).State.Running, true, 'a reload keeps the container running');
+  });
+
+  it('configureLoadBalancer reloads a config that was written but never loaded (a crash before the signal)', async () => {
+    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const };
+    const container = engine.getContainer(containerId);
+    const base = `http://127.0.0.1:${publishedOnLoopback(await container.inspect(), 8404)}`;
+    const healthz = async () => (await fetch(`${base}/healthz`)).status;
+    // HAProxy runs the image's config, loaded as the provider would have recorded it...
+    await writeContainerFiles(container, configDirectory, {
+      [configFile]: imageConfig(),
+      [loadedConfigFile]: configDigest(imageConfig()),
+    });
+    await container.kill({ signal: 'SIGHUP' });
+    await eventually('the image config to be served', async () =>
+      (await healthz()) !== 200 ? true : undefined,
+    );
+    // ...then the provider's config was written, and the worker died before it sent SIGHUP.
+    await writeContainerFile(container, configPath, haproxyConfig(input));
+
+    assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: true });
+    assert.equal(await healthz(), 200, 'HAProxy serves the config once configureLoadBalancer returns');
+    assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: false });
+  });
+
+  it('configureLoadBalancer fails while HAProxy does not take the reload, and reloads on the next try', async () => {
+    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const };
+    const container = engine.getContainer(containerId);
+    const master = (await container.inspect()).State.Pid;
+    await writeContainerFile(container, configPath, imageConfig());
+    // A stopped master process cannot reload: the signal is sent, and no new worker comes.
+    process.kill(master, 'SIGSTOP');
+    try {
+      await assert.rejects(activities.configureLoadBalancer(input), (error) => {
+        assert.ok(error instanceof ApplicationFailure);
+        assert.equal(error.type, 'ReloadFailed');
+        assert.equal(error.nonRetryable, true);
+        assert.match(error.message, /did not load its new config within 5 s of SIGHUP/);
+        assert.match(error.message, new RegExp(containerName(ref)));
+        return true;
+      });
+    } finally {
+      process.kill(master, 'SIGCONT');
+    }
+    assert.equal(await readContainerFile(container, configPath), haproxyConfig(input));
+    assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: true });
+    assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: false });
   });
 
   it('getLoadBalancerAddress returns the IPv4 address on the provider network', async () => {
