@@ -1,4 +1,5 @@
-# The provider's image: the compiled provider (dist/) and its production dependencies on Node 20.
+# The provider's image: the compiled provider (dist/), its production dependencies and the operator CLI, on
+# Node 20. NODE_IMAGE is the base of both stages: the official Node image unless the build names another.
 #
 # Build steps are the ones the README's "Build and run without Docker" gives:
 #   npm ci && npm run build && node dist/main.js all
@@ -9,22 +10,27 @@
 #     --group-add "$(stat -c %g /var/run/docker.sock)" -v "$HOME/.kube/config:/kube/config:ro" \
 #     -e KUBECONFIG=/kube/config -e TEMPORAL_ADDRESS=temporal.example:7233 capd-temporal worker
 # Access to the Docker socket is access to the host as root: run the image only where that is intended.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle-cli.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The operator CLI, on PATH: docker exec <container> capd-temporal status
+COPY bin ./bin
+RUN ln -s /app/bin/capd-temporal.js /usr/local/bin/capd-temporal
 # The image's unprivileged user (uid 1000); the files it runs stay owned by root.
 USER node
 ENTRYPOINT ["node", "dist/main.js"]

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// The operator CLI's launcher: runs src/cli/main.ts through tsx (tsconfig of this package, whatever the cwd).
-import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
+// The operator CLI: runs the bundle that `npm run build` makes (scripts/bundle-cli.mjs).
+import { existsSync } from 'node:fs';
 
-register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
-await import('../src/cli/main.ts');
+const bundle = new URL('../dist/cli-bundle/capd-temporal.js', import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write(`capd-temporal: ${bundle.pathname} is missing: run 'npm run build' first\n`);
+  process.exit(1);
+}
+await import(bundle.href);

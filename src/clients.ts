@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
-import Docker from 'dockerode';
 import type { Config } from './config.js';
 
 /** Request option of a JSON merge patch (RFC 7386), the only patch the provider and its tests send. */
@@ -41,11 +40,6 @@ export function kubeConfigFrom(config: Config): k8s.KubeConfig {
   if (config.KUBECONFIG) kubeConfig.loadFromFile(config.KUBECONFIG);
   else kubeConfig.loadFromDefault();
   return kubeConfig;
-}
-
-/** dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH) itself. */
-export function dockerFrom(): Docker {
-  return new Docker();
 }
 
 /** TLS (and mTLS with a client certificate) for Temporal when any TLS setting is given. */

@@ -7,8 +7,9 @@ import {
   NativeConnection,
   Worker,
 } from '@temporalio/worker';
+import Docker from 'dockerode';
 import { createActivities } from './activities/index.js';
-import { dockerFrom, kubeConfigFrom, temporalConnectionOptions } from './clients.js';
+import { kubeConfigFrom, temporalConnectionOptions } from './clients.js';
 import type { Config } from './config.js';
 import { activityTimer, metricSinks } from './observability/metrics.js';
 
@@ -55,7 +56,8 @@ export async function createWorker(
     },
     activities: createActivities({
       kubeConfig: kubeConfigFrom(config),
-      docker: dockerFrom(),
+      // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
+      docker: new Docker(),
       dockerSettings: {
         defaultImage: config.CAPDT_LB_IMAGE,
         network: config.CAPDT_NETWORK,

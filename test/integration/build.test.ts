@@ -1,16 +1,19 @@
-// The production build: src/ compiled by tsconfig.build.json runs with plain node (no tsx), its worker
-// bundles the compiled workflows, polls the stack's Temporal and stops cleanly on SIGTERM.
+// The production build (npm run build): src/ compiled by tsconfig.build.json runs with plain node (no tsx), its
+// worker bundles the compiled workflows, polls the stack's Temporal and stops cleanly on SIGTERM; the CLI's
+// bundle runs on its own, without node_modules.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
 
 const run = promisify(execFile);
+// The environment without this test runner's own settings: the programs run as a user runs them.
+const { NODE_OPTIONS: _options, NODE_TEST_CONTEXT: _context, ...plainNode } = process.env;
 
 interface Poller {
   identity?: string;
@@ -24,16 +27,21 @@ describe('the compiled provider', () => {
   let child: ChildProcess | undefined;
   let output = '';
 
+  // The CLI's bundle alone, in a directory with no node_modules anywhere above it.
+  const standalone = mkdtempSync(join(tmpdir(), 'capdt-cli-'));
+
   before(async () => {
     const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
     await run(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', dist], {
       cwd: repoRoot,
     });
+    await run(process.execPath, [join(repoRoot, 'scripts/bundle-cli.mjs'), dist], { cwd: repoRoot });
   });
 
   after(() => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(buildDir, { recursive: true, force: true });
+    rmSync(standalone, { recursive: true, force: true });
   });
 
   it('emits the entry point, the workflows and the JSON the code imports', () => {
@@ -47,13 +55,31 @@ describe('the compiled provider', () => {
     assert.ok(!existsSync(join(dist, 'src')), 'rootDir is src: no dist/src/');
   });
 
+  it('bundles the CLI into one program that needs no node_modules', async () => {
+    cpSync(join(dist, 'cli-bundle'), standalone, { recursive: true });
+    const missing = uniqueName('no-such-dockercluster');
+    const result = await run(
+      process.execPath,
+      [join(standalone, 'capd-temporal.js'), 'status', `default/${missing}`],
+      {
+        cwd: standalone,
+        env: plainNode,
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    // Exit 3 is the CLI's answer after asking the API server: it loaded, read the kubeconfig and connected.
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(result.stderr, `capd-temporal: DockerCluster default/${missing} not found\n`);
+  });
+
   it('runs the worker with plain node until SIGTERM, then exits 0', async () => {
     const taskQueue = uniqueName('build-test');
     const address = stackEnv('TEMPORAL_ADDRESS');
-    const { NODE_OPTIONS: _options, NODE_TEST_CONTEXT: _context, ...inherited } = process.env;
     const started = spawn(process.execPath, [join(dist, 'main.js'), 'worker'], {
       cwd: repoRoot,
-      env: { ...inherited, CAPDT_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', CAPDT_HTTP_PORT: '0' },
+      env: { ...plainNode, CAPDT_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', CAPDT_HTTP_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;

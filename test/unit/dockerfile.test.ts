@@ -1,5 +1,5 @@
-// The Dockerfile cannot be built here (no registry for its base image), so its steps are checked as text:
-// they are the documented build without Docker (npm ci, npm run build) and the image runs dist/main.js.
+// The Dockerfile's steps as text: they are the documented build without Docker (npm ci, npm run build), the
+// image runs dist/main.js and carries the CLI. test/integration/image.test.ts builds and runs it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ function instructions(text: string): Instruction[] {
     });
 }
 
-/** One list of instructions per FROM. */
+/** One list of instructions per FROM; what comes before the first FROM is left out. */
 function stages(all: Instruction[]): Instruction[][] {
   const result: Instruction[][] = [];
   for (const instruction of all) {
@@ -45,9 +45,16 @@ const dockerfile = instructions(read('Dockerfile'));
 const [build = [], runtime = []] = stages(dockerfile);
 
 describe('Dockerfile', () => {
-  it('builds and runs on node:20-bookworm-slim in two stages', () => {
+  it('builds and runs on the base NODE_IMAGE, node:20-bookworm-slim unless the build names another', () => {
+    const firstFrom = dockerfile.findIndex((i) => i.keyword === 'FROM');
+    const globalArgs = dockerfile.slice(0, firstFrom).filter((i) => i.keyword === 'ARG');
+    assert.deepEqual(
+      globalArgs.map((i) => i.args),
+      ['NODE_IMAGE=node:20-bookworm-slim'],
+    );
     const bases = dockerfile.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/)[0]);
-    assert.deepEqual(bases, ['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+    const nodeImage = '$' + '{NODE_IMAGE}';
+    assert.deepEqual(bases, [nodeImage, nodeImage]);
   });
 
   it('runs npm ci, npm run build and npm prune --omit=dev, in that order', () => {
@@ -63,9 +70,9 @@ describe('Dockerfile', () => {
     assert.ok(ci < compile && compile < prune, 'install, then build, then prune');
   });
 
-  it("'npm run build' is tsc with tsconfig.build.json, compiling src/ to dist/", () => {
+  it("'npm run build' is tsc with tsconfig.build.json, compiling src/ to dist/, then the CLI's bundle", () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    assert.equal(scripts.build, 'tsc -p tsconfig.build.json');
+    assert.equal(scripts.build, 'tsc -p tsconfig.build.json && node scripts/bundle-cli.mjs');
     const config = JSON.parse(read('tsconfig.build.json')) as {
       extends: string;
       include: string[];
@@ -91,6 +98,17 @@ describe('Dockerfile', () => {
         `the runtime stage copies ${path} from the build stage`,
       );
     }
+  });
+
+  it('puts the CLI that package.json names on PATH as capd-temporal', () => {
+    const bin = (JSON.parse(read('package.json')) as { bin: Record<string, string> }).bin;
+    assert.deepEqual(bin, { 'capd-temporal': 'bin/capd-temporal.js' });
+    const runs = runtime.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    assert.ok(
+      runs.includes('ln -s /app/bin/capd-temporal.js /usr/local/bin/capd-temporal'),
+      JSON.stringify(runs),
+    );
+    assert.ok(runtime.some((i) => i.keyword === 'COPY' && i.args === 'bin ./bin'));
   });
 
   it('copies only files that .dockerignore lets into the build context', () => {
