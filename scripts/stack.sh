@@ -293,8 +293,18 @@ manifests_up() { # as `clusterctl init` would: CRDs, then RBAC, namespaces and t
     [ "$part" = objects ] || kubectl_admin wait --for condition=Established --timeout 60s crd --all >/dev/null ||
       die "the CRDs were not established within 60s"
   done
-  # An established CRD may still answer 429 while its storage initializes; clients start once it lists.
-  wait_for "the Cluster and DockerCluster APIs" 60 kubectl_admin get clusters,dockerclusters --all-namespaces
+  wait_for "the custom resource APIs" 60 custom_resources_served
+}
+
+# An established CRD (or any CRD of an API server just started) answers 429 "storage is (re)initializing" until
+# its storage is ready; kubectl hides that by retrying, an informer does not. So every custom resource must list
+# once, by curl (no retries) and from the watch cache (resourceVersion=0, as informers list), before clients start.
+custom_resources_served() {
+  local port; port=$(port_of kube-apiserver)
+  kubectl_admin get crd -o jsonpath='{range .items[*]}{.spec.group}/{.spec.versions[?(@.storage==true)].name}/{.spec.names.plural}{"\n"}{end}' |
+    while IFS=/ read -r group version plural; do
+      admin_curl -o /dev/null "https://127.0.0.1:$port/apis/$group/$version/$plural?limit=1&resourceVersion=0" || exit 1
+    done
 }
 
 capi_manager_up() {

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+bash scripts/build.sh # for the CLI, which runs the build
 # On a cluster of the user's own, the provider's CRD may not be there yet.
 [ -z "${KUBECONFIG:-}" ] || node --import tsx scripts/install-crds.ts
 source scripts/stack-env.sh

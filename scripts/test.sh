@@ -11,6 +11,7 @@ bash scripts/install-chromium.sh
 bash scripts/install-compose.sh >/dev/null
 npx biome check .
 npx tsc --noEmit
+bash scripts/build.sh
 
 if ! bash scripts/stack.sh status >/dev/null 2>&1; then
   bash scripts/stack.sh up

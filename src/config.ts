@@ -8,6 +8,8 @@ const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ipAddress = z.string().refine((value) => isIP(value) !== 0, 'must be an IP address');
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+export const logFormats = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof logFormats)[number];
 
 /** Setting name → schema; the names are the environment variables users set, each described for the README. */
 const settings = {
@@ -107,6 +109,12 @@ const settings = {
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
     .default('info')
     .describe('Log level'),
+  LOG_FORMAT: z
+    .enum(logFormats)
+    .default('auto')
+    .describe(
+      "Log lines: 'pretty' (coloured, for a person), 'json' (one object a line) or 'auto' (pretty when stdout is a terminal)",
+    ),
 };
 
 export type SettingName = keyof typeof settings;

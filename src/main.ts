@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { kubeConfigFrom, temporalClientFrom } from './clients.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { logger, routeTemporalLogs } from './logger.js';
+import { logger, routeTemporalLogs, setLogFormat } from './logger.js';
 import { watchRestarts, workflowsRunning } from './observability/metrics.js';
 import { type ReadinessCheck, startHealthServer } from './observability/server.js';
 import { electLeader } from './watcher/leader-election.js';
@@ -82,12 +82,13 @@ function untilSignalled(): Promise<void> {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const config = loadConfig(process.env, args);
+  logger.level = config.LOG_LEVEL;
+  setLogFormat(config.LOG_FORMAT);
   const component = (args[0] && !args[0].startsWith('--') ? args[0] : 'all') as Component;
   if (!components.includes(component)) {
     throw new ConfigError(`unknown component '${component}': use one of ${components.join(', ')}`);
   }
-  const config = loadConfig(process.env, args);
-  logger.level = config.LOG_LEVEL;
   routeTemporalLogs();
 
   const ready: ReadinessCheck[] = [];
