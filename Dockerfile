@@ -1,5 +1,6 @@
 # The provider's image: the compiled provider (dist/), its production dependencies and the operator CLI, on
-# Node 20. NODE_IMAGE is the base of both stages: the official Node image unless the build names another.
+# Node 20. NODE_IMAGE is the base of both stages: the official Node image unless the build names another
+# (`bash scripts/stack.sh node-image` makes one from this machine's Node where that image cannot be pulled).
 #
 # Build steps are the ones the README's "Build and run without Docker" gives:
 #   npm ci && npm run build && node dist/main.js all

