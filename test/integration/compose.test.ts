@@ -1,13 +1,25 @@
-// docker-compose.yml is valid for a real Compose (installed by scripts/install-compose.sh), and that Compose
-// does reject an invalid file, so a pass means something.
+// docker-compose.yml with a real Compose (installed by scripts/install-compose.sh): the file is valid (and that
+// Compose does reject an invalid one, so a pass means something), and `up -d --build` as the README gives it
+// brings up Temporal, the worker and the watcher, which reconcile a DockerCluster to ready; `down` removes it all.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { repoRoot } from '../support/stack.js';
+import { TestObjects } from '../support/objects.js';
+import {
+  assertReconciledInContainers,
+  dockerGid,
+  localNodeImage,
+  run,
+  warningsIn,
+  writeEmbeddedKubeconfig,
+} from '../support/provider-image.js';
+import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from '../support/stack.js';
 
 interface Normalised {
   services: Record<
@@ -16,13 +28,11 @@ interface Normalised {
   >;
 }
 
-/** The group of the Docker socket, as a user of the compose file would set it. */
-function dockerGid(): string {
-  try {
-    return String(statSync('/var/run/docker.sock').gid);
-  } catch {
-    return '0';
-  }
+/** "docker compose" or "docker-compose", whichever works (installed when none does). */
+function composeCommand(): string[] {
+  return execFileSync('bash', [join(repoRoot, 'scripts/install-compose.sh')], { encoding: 'utf8' })
+    .trim()
+    .split(' ');
 }
 
 describe('docker-compose.yml with a real Compose', () => {
@@ -45,9 +55,7 @@ describe('docker-compose.yml with a real Compose', () => {
   };
 
   before(() => {
-    compose = execFileSync('bash', [join(repoRoot, 'scripts/install-compose.sh')], { encoding: 'utf8' })
-      .trim()
-      .split(' ');
+    compose = composeCommand();
     scratch = mkdtempSync(join(tmpdir(), 'capdt-compose-'));
   });
 
@@ -64,7 +72,7 @@ describe('docker-compose.yml with a real Compose', () => {
     assert.ok(worker && watcher);
     assert.deepEqual(watcher.build, worker.build);
     assert.equal(watcher.image, worker.image);
-    assert.equal(worker.environment?.TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.equal(worker.environment?.TEMPORAL_ADDRESS, '127.0.0.1:7233');
     assert.equal(worker.environment?.KUBECONFIG, '/kube/config');
     assert.deepEqual(worker.group_add?.map(String), [env.DOCKER_GID]);
     assert.match(result.stdout, /kubeconfig-for-compose:\/kube\/config:ro/);
@@ -98,7 +106,7 @@ describe('docker-compose.yml with a real Compose', () => {
     const broken: Record<string, string> = {
       'an unknown option': original.replace(/^ {2}watcher:\n/m, '  watcher:\n    no_such_option: true\n'),
       'an invalid depends_on condition': original.replaceAll('service_healthy', 'service_wellness'),
-      'a port that is not a port': original.replace('"127.0.0.1:7233:7233"', '"127.0.0.1:7233:seventy"'),
+      'a port that is not a port': original.replace(':7233" # gRPC frontend', ':seventy" # gRPC frontend'),
     };
     for (const [what, text] of Object.entries(broken)) {
       assert.notEqual(text, original, `the breakage '${what}' changes the file`);
@@ -108,5 +116,92 @@ describe('docker-compose.yml with a real Compose', () => {
       assert.notEqual(result.status, 0, `a file with ${what} passed:\n${result.stdout}`);
       assert.ok(result.stderr.trim() !== '', `a file with ${what} fails with a message`);
     }
+  });
+});
+
+/** A free port on 127.0.0.1 (taken again right away by what the test starts). */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+describe('docker compose up', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'capdt-compose-up-'));
+  const project = uniqueName('capdt-compose');
+  let compose: string[];
+  let objects: TestObjects;
+  let env: NodeJS.ProcessEnv;
+  const composeRun = (...args: string[]) => {
+    const [command = '', ...rest] = compose;
+    return run(command, [...rest, '-p', project, ...args], env);
+  };
+
+  before(async () => {
+    compose = composeCommand();
+    objects = await TestObjects.inFreshNamespace();
+    // The README's environment: NODE_IMAGE and TEMPORAL_IMAGE are the local images (no image registry is
+    // reachable here), and the settings that keep this test to its own namespace, ports and Docker network.
+    env = {
+      ...process.env,
+      NODE_IMAGE: await localNodeImage(),
+      TEMPORAL_IMAGE: await run('bash', ['scripts/stack.sh', 'temporal-image']),
+      DOCKER_GID: dockerGid(),
+      KUBECONFIG: await writeEmbeddedKubeconfig(join(scratch, 'kubeconfig')),
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      CAPDT_WATCH_NAMESPACE: objects.namespace,
+      CAPDT_TASK_QUEUE: project,
+      CAPDT_LB_IMAGE: stackEnv('CAPDT_LB_IMAGE'),
+      CAPDT_NETWORK: project,
+      CAPDT_NETWORK_SUBNET: uniqueSubnet(),
+    };
+  });
+
+  after(async () => {
+    await composeRun('down', '--volumes', '--remove-orphans').catch(() => undefined);
+    await objects?.removeContainers();
+    await removeNetwork(project);
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('brings up Temporal, the worker and the watcher, which reconcile a DockerCluster to ready', async (t) => {
+    const started = Date.now();
+    await composeRun('up', '-d', '--build');
+    const containerOf = async (service: string) => await composeRun('ps', '-q', service);
+    const [worker, watcher] = [await containerOf('worker'), await containerOf('watcher')];
+    assert.ok(worker && watcher, 'the worker and the watcher run');
+    await assertReconciledInContainers(objects, uniqueName('compose'), worker);
+    t.diagnostic(
+      `compose: up and a DockerCluster ready and deleted in ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+    for (const container of [worker, watcher]) {
+      assert.deepEqual(await warningsIn(container), [], `${container} logs no warning`);
+    }
+  });
+
+  it('down removes the containers, the network and the Temporal volume', async () => {
+    await composeRun('down', '--volumes', '--remove-orphans');
+    assert.equal(
+      await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]),
+      '',
+    );
+    assert.equal(
+      await run('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]),
+      '',
+    );
+    await eventually('the compose network to be gone', async () =>
+      (await run('docker', [
+        'network',
+        'ls',
+        '-q',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+      ])) === ''
+        ? true
+        : undefined,
+    );
   });
 });

@@ -17,6 +17,7 @@ interface Service {
   command?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: (string | number | { host_ip?: string; published?: string | number })[];
+  network_mode?: string;
 }
 
 interface ComposeFile {
@@ -86,7 +87,10 @@ describe('docker-compose.yml', () => {
     );
     assert.ok(published.length > 0, 'the Temporal frontend and UI are published');
     for (const { name, port } of published) {
-      const hostIp = typeof port === 'object' ? port.host_ip : String(port).split(':').slice(0, -2).join(':');
+      const hostIp =
+        typeof port === 'object'
+          ? port.host_ip
+          : withDefaults(String(port)).split(':').slice(0, -2).join(':');
       assert.equal(
         hostIp,
         '127.0.0.1',
@@ -105,10 +109,19 @@ describe('docker-compose.yml', () => {
     assert.ok(Object.keys(environmentOf(service('worker'))).length > 0);
   });
 
+  it("points the provider at this file's Temporal, on the host's network at the port it publishes", () => {
+    const frontend = '$' + '{TEMPORAL_PORT:-7233}';
+    assert.ok(service('temporal').ports?.includes(`127.0.0.1:${frontend}:7233`));
+    for (const name of ['worker', 'watcher']) {
+      assert.equal(environmentOf(service(name)).TEMPORAL_ADDRESS, `127.0.0.1:${frontend}`);
+      assert.equal(service(name).network_mode, 'host');
+    }
+  });
+
   it('lets each setting be overridden by its own name, and its defaults are the provider defaults', () => {
     const defaults = loadConfig({}) as Record<string, unknown>;
     for (const name of ['worker', 'watcher']) {
-      const environment = environmentOf(service(name));
+      const { TEMPORAL_ADDRESS: _ofThisFile, ...environment } = environmentOf(service(name));
       for (const [variable, value] of Object.entries(environment)) {
         for (const match of value.matchAll(variablePattern)) {
           assert.equal(match[1], variable, `${name}: ${variable} is set from \${${match[1]}}`);
