@@ -267,16 +267,6 @@ capi_binary() { # name package
 
 etcd_binary() { built_binary etcd go.etcd.io/etcd/server/v3 etcd; }
 
-    chmod 1777 "$rootfs/tmp"
-    cp "$etcd" "$rootfs/usr/local/bin/etcd"
-    cp "$apiserver" "$rootfs/usr/local/bin/kube-apiserver"
-    tar -C "$rootfs" -c . | docker import --change 'ENV PATH=/usr/local/bin' \
-      --message "the stack's etcd and kube-apiserver (static binaries)" - "$image" >/dev/null
-    rm -rf "$rootfs"
-  fi
-  echo "$image"
-}
-
 tools_up() { # kubectl and clusterctl under their own names
   mkdir -p "$TOOLS"
   ln -sf "$(kubernetes_binary kubectl)" "$TOOLS/kubectl"
