@@ -14,6 +14,8 @@
 #   stack.sh node-image      build (once) a Node base image for the Dockerfile (NODE_IMAGE), print its name
 #   stack.sh temporal-image  build (once) a Temporal server image for docker-compose.yml, print its name
 #   stack.sh kubeconfig USER [GROUP]   write a kubeconfig for a client-certificate identity, print its path
+#   stack.sh control-plane-image   build (once) an image with the stack's etcd and kube-apiserver, print its
+#                     name: tests run control-plane API servers in containers behind a load balancer
 #   stack.sh clean    down, then delete all state (etcd data, Temporal database, certificates)
 set -euo pipefail
 
@@ -266,6 +268,25 @@ capi_binary() { # name package
 }
 
 etcd_binary() { built_binary etcd go.etcd.io/etcd/server/v3 etcd; }
+
+control_plane_image() {
+  local etcd apiserver image rootfs
+  etcd=$(etcd_binary)
+  apiserver=$(kubernetes_binary kube-apiserver)
+  image="capd-temporal/control-plane:${apiserver##*-}-${etcd##*-}"
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    log "building $image"
+    rootfs=$(mktemp -d)
+    mkdir -p "$rootfs"/{usr/local/bin,tmp}
+    chmod 1777 "$rootfs/tmp"
+    cp "$etcd" "$rootfs/usr/local/bin/etcd"
+    cp "$apiserver" "$rootfs/usr/local/bin/kube-apiserver"
+    tar -C "$rootfs" -c . | docker import --change 'ENV PATH=/usr/local/bin' \
+      --message "the stack's etcd and kube-apiserver (static binaries)" - "$image" >/dev/null
+    rm -rf "$rootfs"
+  fi
+  echo "$image"
+}
 
 tools_up() { # kubectl and clusterctl under their own names
   mkdir -p "$TOOLS"
@@ -549,6 +570,7 @@ case "${1:-}" in
   node-image) docker_up && node_image_up ;;
   temporal-image) docker_up && temporal_image_up ;;
   kubeconfig) shift; cmd_kubeconfig "$@" ;;
+  control-plane-image) docker_up && control_plane_image ;;
   clean) cmd_clean ;;
   *) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2 ;;
 esac

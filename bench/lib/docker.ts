@@ -50,7 +50,7 @@ export async function floorCreate(settings: FloorSettings, ref: DockerClusterRef
   await writeContainerFile(
     container,
     configPath,
-    haproxyConfig({ port: defaultEndpointPort, ipFamily: 'IPv4' }),
+    haproxyConfig({ port: defaultEndpointPort, ipFamily: 'IPv4', backends: [] }),
   );
   await container.start();
   if (!(await container.inspect()).NetworkSettings.Networks[network]?.IPAddress) {

@@ -26,6 +26,7 @@ import type {
   CreatedLoadBalancer,
   IpFamily,
   LoadBalancerAddress,
+  LoadBalancerConfig,
   LoadBalancerOwner,
   LoadBalancerSpec,
 } from './types.js';
@@ -398,7 +399,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
      * refused is a state the next pass sees, and tries again.
      */
     async configureLoadBalancer(
-      input: CreatedLoadBalancer & { port: number; ipFamily: IpFamily },
+      input: CreatedLoadBalancer & LoadBalancerConfig,
     ): Promise<{ reloaded: boolean }> {
       const details = await inspectCreated(input);
       const container = docker.getContainer(details.Id);

@@ -1,4 +1,5 @@
 // Kubernetes activities: each reads or writes one thing on the API server, and is safe to run again.
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -7,8 +8,12 @@ import {
   type Cluster,
   clusterGroup,
   clusterKind,
+  clusterNameLabel,
   clusterPlural,
   clusterVersion,
+  controlPlaneLabel,
+  type Machine,
+  machineResource,
   managedByAnnotation,
   pausedAnnotation,
 } from '../api/capi.js';
@@ -27,6 +32,7 @@ import {
 import { providerName } from '../api/provider.js';
 import { mergePatch } from '../clients.js';
 import type {
+  Backend,
   ClusterView,
   ConditionUpdate,
   DockerClusterRef,
@@ -70,6 +76,16 @@ function apiMessage(error: unknown): string {
   } catch {
     return String(body);
   }
+}
+
+/**
+ * A Machine's address for the load balancer: of the Cluster's IP family, its internal address first (on the
+ * Docker network, where the load balancer reaches it); undefined while it has none.
+ */
+export function backendAddressOf(machine: Machine, family: IpFamily): string | undefined {
+  const wanted = family === 'IPv6' ? 6 : 4;
+  const usable = (machine.status?.addresses ?? []).filter((entry) => isIP(entry.address) === wanted);
+  return (usable.find((entry) => entry.type === 'InternalIP') ?? usable[0])?.address;
 }
 
 function ipFamilyOf(cluster: Cluster): IpFamily {
@@ -268,6 +284,33 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
           ? `Cluster ${input.name} has the ${pausedAnnotation} annotation`
           : undefined;
       return { name: input.name, ipFamily: ipFamilyOf(cluster), ...(pausedBy && { pausedBy }) };
+    },
+
+    /** The control-plane Machines of a Cluster that have an address, as load-balancer backends. */
+    async listControlPlaneMachines(input: {
+      namespace: string;
+      clusterName: string;
+      ipFamily: IpFamily;
+    }): Promise<Backend[]> {
+      let machines: k8s.KubernetesListObject<Machine>;
+      try {
+        machines = (await objects.listNamespacedCustomObject({
+          ...machineResource,
+          namespace: input.namespace,
+          labelSelector: `${clusterNameLabel}=${input.clusterName},${controlPlaneLabel}`,
+        })) as k8s.KubernetesListObject<Machine>;
+      } catch (error) {
+        return explain(
+          `listing the control-plane Machines of Cluster ${input.namespace}/${input.clusterName}`,
+          error,
+        );
+      }
+      return machines.items.flatMap((machine) => {
+        const address = backendAddressOf(machine, input.ipFamily);
+        if (!address) return [];
+        const draining = Boolean(machine.metadata.deletionTimestamp);
+        return [{ name: machine.metadata.name as string, address, draining }];
+      });
     },
 
     async addFinalizer(ref: DockerClusterRef): Promise<void> {

@@ -1,6 +1,7 @@
 // Everything about the load-balancer container in one place: its name, labels, ports and HAProxy config.
 import { createHash } from 'node:crypto';
-import type { DockerClusterRef, IpFamily } from './types.js';
+import { isIP } from 'node:net';
+import type { Backend, DockerClusterRef, LoadBalancerConfig } from './types.js';
 
 export const configDirectory = '/usr/local/etc/haproxy';
 export const configFile = 'haproxy.cfg';
@@ -61,13 +62,35 @@ function validPort(port: number): number {
   return port;
 }
 
+/** The port the API servers of the control-plane Machines listen on (CAPD's machines use the same). */
+export const apiServerPort = 6443;
+
+/** A Machine name (a DNS subdomain) is a valid HAProxy server name as it is. */
+const machineName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+function serverLine(backend: Backend): string {
+  if (!machineName.test(backend.name) || backend.name.length > 253) {
+    throw new RangeError(`backend name ${JSON.stringify(backend.name)} is not a Machine name`);
+  }
+  const family = isIP(backend.address);
+  if (family === 0)
+    throw new RangeError(`backend address ${JSON.stringify(backend.address)} is not an IP address`);
+  const address = family === 6 ? `[${backend.address}]` : backend.address;
+  return `  server ${backend.name} ${address}:${apiServerPort} weight ${backend.draining ? 0 : 1} check check-ssl verify none`;
+}
+
 /**
  * The HAProxy configuration: stats on 8404, the control-plane frontend on the endpoint port, and the
- * `kube-apiservers` backend health-checked on /healthz. Machines add backends later. Only validated numbers
- * are interpolated, so nothing from an object's name or annotations can reach the file.
+ * `kube-apiservers` backend with one server per control-plane Machine, health-checked on /healthz over TLS.
+ * Only validated names, addresses and numbers are interpolated, so nothing else from an object can reach the
+ * file.
  */
-export function haproxyConfig(input: { port: number; ipFamily: IpFamily }): string {
+export function haproxyConfig(input: LoadBalancerConfig): string {
   const bind = input.ipFamily === 'IPv6' ? `:::${validPort(input.port)} v4v6` : `*:${validPort(input.port)}`;
+  const servers = [...input.backends]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((backend) => `${serverLine(backend)}\n`)
+    .join('');
   return `# Written by capd-temporal; replaced whenever the DockerCluster is reconciled.
 global
   log stdout format raw local0
@@ -101,5 +124,5 @@ frontend control-plane
 backend kube-apiservers
   option httpchk GET /healthz
   http-check expect status 200
-`;
+${servers}`;
 }

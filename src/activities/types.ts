@@ -77,13 +77,29 @@ export interface LoadBalancerOwner {
   address?: string;
 }
 
+/** A control-plane Machine behind the load balancer: one server of HAProxy's backend. */
+export interface Backend {
+  /** The Machine's name. */
+  name: string;
+  /** Its address on the Docker network, where its API server listens. */
+  address: string;
+  /** The Machine is being deleted: the server keeps its connections but gets no new ones (weight 0). */
+  draining: boolean;
+}
+
+/** What the HAProxy config is made of. */
+export interface LoadBalancerConfig {
+  /** The endpoint port HAProxy listens on. */
+  port: number;
+  ipFamily: IpFamily;
+  backends: Backend[];
+}
+
 /** The load balancer of one DockerCluster, as the Docker activities need it. */
-export interface LoadBalancerSpec extends LoadBalancerOwner {
+export interface LoadBalancerSpec extends LoadBalancerOwner, LoadBalancerConfig {
   clusterName: string;
   /** spec.loadbalancerImage; the provider's default image when absent. */
   image?: string;
-  port: number;
-  ipFamily: IpFamily;
   /** The host port the endpoint port was published on so far: a re-created load balancer keeps it. */
   hostPort?: string;
 }

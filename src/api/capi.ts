@@ -17,6 +17,12 @@ export const watchFilterLabel = 'cluster.x-k8s.io/watch-filter';
 /** Set by CAPI on the objects of a cluster. */
 export const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
 
+export const machinePlural = 'machines';
+/** How the API server addresses Machines. */
+export const machineResource = { group: clusterGroup, version: clusterVersion, plural: machinePlural };
+/** Set by CAPI on the Machines of a cluster's control plane. */
+export const controlPlaneLabel = 'cluster.x-k8s.io/control-plane';
+
 /** A metav1.Condition as CAPI writes it on a Cluster. */
 export interface ClusterCondition {
   type: string;
@@ -43,4 +49,12 @@ export interface Cluster {
     initialization?: { infrastructureProvisioned?: boolean };
     conditions?: ClusterCondition[];
   };
+}
+
+/** The parts of a Machine the load balancer needs: its addresses, which CAPI copies from the infrastructure. */
+export interface Machine {
+  apiVersion: string;
+  kind: string;
+  metadata: V1ObjectMeta;
+  status?: { addresses?: { type: string; address: string }[] };
 }

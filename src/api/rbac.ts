@@ -1,5 +1,5 @@
 // The Kubernetes permissions the provider's code uses; config/rbac/role.yaml is generated from this list.
-import { clusterGroup, clusterPlural } from './capi.js';
+import { clusterGroup, clusterPlural, machinePlural } from './capi.js';
 import { group, plural } from './dockercluster.js';
 
 export interface PolicyRule {
@@ -12,6 +12,8 @@ export const providerRules: PolicyRule[] = [
   { apiGroups: [group], resources: [plural], verbs: ['get', 'list', 'watch', 'patch'] },
   { apiGroups: [group], resources: [`${plural}/status`], verbs: ['patch'] },
   { apiGroups: [clusterGroup], resources: [clusterPlural], verbs: ['get', 'list', 'watch'] },
+  // The control-plane Machines behind each load balancer.
+  { apiGroups: [clusterGroup], resources: [machinePlural], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
   // Leader election among watchers.
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },

@@ -2,7 +2,7 @@
 // provider's own) and re-lists that repeat what was seen are not.
 
 import type { DockerClusterRef } from '../activities/types.js';
-import { type Cluster, pausedAnnotation } from '../api/capi.js';
+import { type Cluster, clusterNameLabel, type Machine, pausedAnnotation } from '../api/capi.js';
 import {
   type DockerCluster,
   endpointFromLoadBalancerAnnotation,
@@ -72,6 +72,15 @@ export function clusterFingerprint(cluster: Cluster): string {
     cluster.spec?.infrastructureRef ?? null,
     cluster.spec?.clusterNetwork ?? null,
     cluster.metadata.deletionTimestamp ?? null,
+  ]);
+}
+
+/** What of a control-plane Machine its load balancer uses: its cluster, addresses and whether it is deleting. */
+export function machineFingerprint(machine: Machine): string {
+  return JSON.stringify([
+    machine.metadata.labels?.[clusterNameLabel] ?? null,
+    machine.status?.addresses ?? [],
+    machine.metadata.deletionTimestamp ?? null,
   ]);
 }
 

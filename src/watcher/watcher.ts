@@ -1,8 +1,16 @@
-// The watcher: lists and watches DockerClusters and CAPI Clusters, and turns each meaningful change into
-// a "changed" signal to the DockerCluster's workflow (starting it when needed).
+// The watcher: lists and watches DockerClusters, CAPI Clusters and their control-plane Machines, and turns
+// each meaningful change into a "changed" signal to the DockerCluster's workflow (starting it when needed).
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { type Cluster, clusterResource, watchFilterLabel } from '../api/capi.js';
+import {
+  type Cluster,
+  clusterNameLabel,
+  clusterResource,
+  controlPlaneLabel,
+  type Machine,
+  machineResource,
+  watchFilterLabel,
+} from '../api/capi.js';
 import { type DockerCluster, dockerClusterResource } from '../api/dockercluster.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -11,6 +19,7 @@ import {
   dockerClusterFingerprint,
   infrastructureRefOf,
   isFirstProvisioningWrite,
+  machineFingerprint,
   refOf,
 } from './changes.js';
 import { Signaller } from './signaller.js';
@@ -30,20 +39,25 @@ export interface WatcherOptions {
 }
 
 export interface Watcher {
-  /** Resolves once both informers have listed and started watching. */
+  /** Resolves once the informers have listed and started watching. */
   started: Promise<void>;
   stop(): Promise<void>;
 }
 
 type Resource = { group: string; version: string; plural: string };
 
-function informerFor<T extends k8s.KubernetesObject>(options: WatcherOptions, resource: Resource) {
+function informerFor<T extends k8s.KubernetesObject>(
+  options: WatcherOptions,
+  resource: Resource,
+  requiredLabel?: string,
+) {
   const objects = options.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const base = `/apis/${resource.group}/${resource.version}`;
   const path = options.namespace
     ? `${base}/namespaces/${options.namespace}/${resource.plural}`
     : `${base}/${resource.plural}`;
-  const labelSelector = options.watchFilter ? `${watchFilterLabel}=${options.watchFilter}` : undefined;
+  const selectors = [requiredLabel, options.watchFilter && `${watchFilterLabel}=${options.watchFilter}`];
+  const labelSelector = selectors.filter(Boolean).join(',') || undefined;
   const list = () =>
     (options.namespace
       ? objects.listNamespacedCustomObject({ ...resource, namespace: options.namespace, labelSelector })
@@ -57,9 +71,11 @@ export function startWatcher(options: WatcherOptions): Watcher {
   const { signaller, logger } = options;
   const dockerClusters = informerFor<DockerCluster>(options, dockerClusterResource);
   const clusters = informerFor<Cluster>(options, clusterResource);
+  const machines = informerFor<Machine>(options, machineResource, controlPlaneLabel);
   /** The last version of each DockerCluster that was acted on (or found to need nothing). */
   const seenDockerClusters = new Map<string, DockerCluster>();
   const seenClusters = new Map<string, string>();
+  const seenMachines = new Map<string, string>();
   let stopped = false;
 
   function onDockerCluster(object: DockerCluster) {
@@ -79,21 +95,44 @@ export function startWatcher(options: WatcherOptions): Watcher {
     signaller.request(ref, false);
   }
 
-  function onCluster(cluster: Cluster, gone = false) {
-    const key = cluster.metadata.uid as string;
-    const fingerprint = clusterFingerprint(cluster);
-    if (gone) seenClusters.delete(key);
-    else if (seenClusters.get(key) === fingerprint) return;
-    else seenClusters.set(key, fingerprint);
+  /** Whether an object's fingerprint changed since it was last seen (a gone object always has). */
+  function changedSince(
+    seen: Map<string, string>,
+    object: k8s.KubernetesObject,
+    fingerprint: string,
+    gone: boolean,
+  ) {
+    const key = object.metadata?.uid as string;
+    if (gone) {
+      seen.delete(key);
+      return true;
+    }
+    if (seen.get(key) === fingerprint) return false;
+    seen.set(key, fingerprint);
+    return true;
+  }
+
+  /** Signals the workflow of the DockerCluster that a Cluster names, if there is one. */
+  function signalInfrastructureOf(cluster: Cluster, why: string) {
     const target = infrastructureRefOf(cluster);
     const dockerCluster = target && dockerClusters.get(target.name, target.namespace);
-    if (dockerCluster) {
-      logger.debug(
-        { namespace: target.namespace, name: target.name, cluster: cluster.metadata.name },
-        'Cluster changed',
-      );
-      signaller.request(refOf(dockerCluster));
+    if (!dockerCluster) return;
+    logger.debug({ namespace: target.namespace, name: target.name, cluster: cluster.metadata.name }, why);
+    signaller.request(refOf(dockerCluster));
+  }
+
+  function onCluster(cluster: Cluster, gone = false) {
+    if (changedSince(seenClusters, cluster, clusterFingerprint(cluster), gone)) {
+      signalInfrastructureOf(cluster, 'Cluster changed');
     }
+  }
+
+  /** A control-plane Machine that came, went, moved or started deleting changes its load balancer's backends. */
+  function onMachine(machine: Machine, gone = false) {
+    if (!changedSince(seenMachines, machine, machineFingerprint(machine), gone)) return;
+    const clusterName = machine.metadata.labels?.[clusterNameLabel];
+    const cluster = clusterName && clusters.get(clusterName, machine.metadata.namespace);
+    if (cluster) signalInfrastructureOf(cluster, 'control-plane Machine changed');
   }
 
   dockerClusters.on('add', onDockerCluster);
@@ -102,6 +141,9 @@ export function startWatcher(options: WatcherOptions): Watcher {
   clusters.on('add', (cluster) => onCluster(cluster));
   clusters.on('update', (cluster) => onCluster(cluster));
   clusters.on('delete', (cluster) => onCluster(cluster, true));
+  machines.on('add', (machine) => onMachine(machine));
+  machines.on('update', (machine) => onMachine(machine));
+  machines.on('delete', (machine) => onMachine(machine, true));
 
   /** Runs an informer until stop(): after an error it is restarted (list, then watch) with backoff. */
   function keepRunning(informer: k8s.Informer<k8s.KubernetesObject>, what: string): () => Promise<void> {
@@ -131,14 +173,17 @@ export function startWatcher(options: WatcherOptions): Watcher {
     dockerClusters as k8s.Informer<k8s.KubernetesObject>,
     'dockerclusters',
   );
+  const runMachines = keepRunning(machines as k8s.Informer<k8s.KubernetesObject>, 'machines');
 
-  // Clusters first, so a DockerCluster's initial reconcile is not followed by a redundant one.
+  // Clusters first, so a DockerCluster's initial reconcile is not followed by a redundant one; Machines last,
+  // since their changes reach a DockerCluster through both.
   const started = (async () => {
     await runClusters();
     await runDockerClusters();
+    await runMachines();
     logger.info(
       { namespace: options.namespace ?? '*', watchFilter: options.watchFilter },
-      'watching DockerClusters and Clusters',
+      'watching DockerClusters, Clusters and control-plane Machines',
     );
   })();
 
@@ -147,7 +192,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     async stop() {
       stopped = true;
       signaller.stop();
-      await Promise.all([dockerClusters.stop(), clusters.stop()]);
+      await Promise.all([dockerClusters.stop(), clusters.stop(), machines.stop()]);
     },
   };
 }

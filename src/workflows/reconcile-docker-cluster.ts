@@ -232,12 +232,18 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
     const { controlPlaneEndpoint } = dockerCluster.spec;
     const port = controlPlaneEndpoint?.port ?? defaultEndpointPort;
     const owner = loadBalancerOwner(dockerCluster);
+    const backends = await kube(`List control-plane Machines of ${cluster.name}`).listControlPlaneMachines({
+      namespace: ref.namespace,
+      clusterName: cluster.name,
+      ipFamily: cluster.ipFamily,
+    });
     await dockerQuick('Ensure Docker network').ensureNetwork();
     const loadBalancer = await docker('Create load balancer container').createLoadBalancer({
       ...owner,
       clusterName: cluster.name,
       port,
       ipFamily: cluster.ipFamily,
+      backends,
       ...(dockerCluster.spec.loadbalancerImage && { image: dockerCluster.spec.loadbalancerImage }),
       ...(state.hostPort && { hostPort: state.hostPort }),
     });
@@ -261,6 +267,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
         containerId: loadBalancer.containerId,
         port,
         ipFamily: cluster.ipFamily,
+        backends,
       });
     }
     const address = await dockerQuick('Get load balancer IP').getLoadBalancerAddress({

@@ -30,85 +30,9 @@ import {
   stackEnv,
   uniqueName,
 } from '../support/stack.js';
+import { installTestKind, testControlPlane } from '../support/test-kinds.js';
 
-const controlPlane = {
-  group: 'controlplane.test.capd-temporal.io',
-  version: 'v1alpha1',
-  plural: 'testcontrolplanes',
-};
-
-/** The minimal control-plane kind: CAPI's contract label, clusterctl's label, a status subresource. */
-function controlPlaneManifests(): object[] {
-  const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  return [
-    {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: {
-        name: `${controlPlane.plural}.${controlPlane.group}`,
-        labels: { 'cluster.x-k8s.io/v1beta2': controlPlane.version, 'clusterctl.cluster.x-k8s.io': '' },
-      },
-      spec: {
-        group: controlPlane.group,
-        names: { kind: 'TestControlPlane', plural: controlPlane.plural, singular: 'testcontrolplane' },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: controlPlane.version,
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            schema: { openAPIV3Schema: { type: 'object', properties: { spec: open, status: open } } },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: {
-        name: 'test-control-plane-for-capi',
-        labels: { 'cluster.x-k8s.io/aggregate-to-manager': 'true' },
-      },
-      rules: [
-        {
-          apiGroups: [controlPlane.group],
-          resources: ['*'],
-          verbs: ['get', 'list', 'watch', 'patch', 'update', 'delete'],
-        },
-      ],
-    },
-  ];
-}
-
-/** kubectl server-side apply, as a user installs a provider's manifests (the client's typed serializer would drop
- * the schema's x-kubernetes fields). */
-function apply(kubeconfig: string, objects: object[]): void {
-  const run = spawnSync(
-    'kubectl',
-    [
-      '--kubeconfig',
-      kubeconfig,
-      'apply',
-      '--server-side',
-      '--field-manager',
-      'capd-temporal-test',
-      '-f',
-      '-',
-    ],
-    { input: objects.map((object) => JSON.stringify(object)).join('\n'), encoding: 'utf8' },
-  );
-  assert.equal(run.status, 0, run.stderr);
-  const wait = spawnSync('kubectl', [
-    '--kubeconfig',
-    kubeconfig,
-    'wait',
-    '--for',
-    'condition=Established',
-    `crd/${controlPlane.plural}.${controlPlane.group}`,
-  ]);
-  assert.equal(wait.status, 0, String(wait.stderr));
-}
+const controlPlane = testControlPlane;
 
 /** Container create and destroy events of one namespace's load balancers between two moments (ms). */
 async function loadBalancerLifecycleEvents(engine: Docker, namespace: string, since: number, until: number) {
@@ -151,7 +75,7 @@ describe('clusterctl move to a second management cluster', () => {
 
   before(async () => {
     targetStack('up-management');
-    for (const kubeconfig of [sourceKubeconfig, targetKubeconfig]) apply(kubeconfig, controlPlaneManifests());
+    for (const kubeconfig of [sourceKubeconfig, targetKubeconfig]) installTestKind(controlPlane, kubeconfig);
     namespace = await createNamespace(kubeConfig(sourceKubeconfig));
     source = await startProvider({ namespace });
     target = await startProvider({
@@ -178,12 +102,12 @@ describe('clusterctl move to a second management cluster', () => {
       namespace,
       body: {
         apiVersion: `${controlPlane.group}/${controlPlane.version}`,
-        kind: 'TestControlPlane',
+        kind: controlPlane.kind,
         metadata: { name },
       },
     });
     await sourceObjects.createCluster(name, {
-      controlPlaneRef: { apiGroup: controlPlane.group, kind: 'TestControlPlane', name },
+      controlPlaneRef: { apiGroup: controlPlane.group, kind: controlPlane.kind, name },
       infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DockerCluster', name },
     });
     const moved = await sourceObjects.createDockerCluster(name);

@@ -326,7 +326,7 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
       );
       assert.equal(
         await readContainerFile(loadBalancer, configPath),
-        haproxyConfig({ port: 6443, ipFamily: 'IPv4' }),
+        haproxyConfig({ port: 6443, ipFamily: 'IPv4', backends: [] }),
       );
       record({
         group: scenarioGroup,

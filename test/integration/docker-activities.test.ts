@@ -45,6 +45,11 @@ function newRef(name = uniqueName('cluster')): DockerClusterRef {
   return ref;
 }
 
+/** A load balancer of the stack's image for the endpoint port 6443, with no Machines behind it yet. */
+function specFor(ref: DockerClusterRef): LoadBalancerSpec {
+  return { dockerCluster: ref, clusterName: ref.name, port: 6443, ipFamily: 'IPv4', backends: [] };
+}
+
 function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
 }
@@ -160,7 +165,7 @@ describe('ensureNetwork', () => {
 
 describe('a load balancer through its life', () => {
   const ref = newRef();
-  const spec: LoadBalancerSpec = { dockerCluster: ref, clusterName: ref.name, port: 6443, ipFamily: 'IPv4' };
+  const spec = specFor(ref);
   let containerId = '';
 
   it('createLoadBalancer creates one running container, labelled and published on 127.0.0.1', async () => {
@@ -197,7 +202,7 @@ describe('a load balancer through its life', () => {
   const imageConfig = () => readFileSync(`${repoRoot}/scripts/haproxy-default.cfg`, 'utf8');
 
   it('configureLoadBalancer repairs a drifted config with a reload, and leaves a current one alone', async () => {
-    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const };
+    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const, backends: [] };
     const container = engine.getContainer(containerId);
     // createLoadBalancer wrote the config before HAProxy started: nothing to do.
     assert.equal(await readContainerFile(container, configPath), haproxyConfig(input));
@@ -229,7 +234,7 @@ describe('a load balancer through its life', () => {
   });
 
   it('configureLoadBalancer reloads a config that was written but never loaded (a crash before the signal)', async () => {
-    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const };
+    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const, backends: [] };
     const container = engine.getContainer(containerId);
     const base = `http://127.0.0.1:${publishedOnLoopback(await container.inspect(), 8404)}`;
     const healthz = async () => (await fetch(`${base}/healthz`)).status;
@@ -251,7 +256,7 @@ describe('a load balancer through its life', () => {
   });
 
   it('configureLoadBalancer fails while HAProxy does not take the reload, and reloads on the next try', async () => {
-    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const };
+    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const, backends: [] };
     const container = engine.getContainer(containerId);
     const master = (await container.inspect()).State.Pid;
     await writeContainerFile(container, configPath, imageConfig());
@@ -298,7 +303,13 @@ describe('a load balancer through its life', () => {
 
   it('configureLoadBalancer and getLoadBalancerAddress fail retryably once it is gone', async () => {
     const configure = await rejectsWithFailure(
-      activities.configureLoadBalancer({ dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' }),
+      activities.configureLoadBalancer({
+        dockerCluster: ref,
+        containerId,
+        port: 6443,
+        ipFamily: 'IPv4',
+        backends: [],
+      }),
       'LoadBalancerMissing',
     );
     assert.equal(configure.nonRetryable, false);
@@ -334,15 +345,7 @@ describe('a foreign container with the load balancer name', () => {
     foreignId = foreign.id;
     await foreign.start();
 
-    const failure = await rejectsWithFailure(
-      activities.createLoadBalancer({
-        dockerCluster: ref,
-        clusterName: ref.name,
-        port: 6443,
-        ipFamily: 'IPv4',
-      }),
-      'NameConflict',
-    );
+    const failure = await rejectsWithFailure(activities.createLoadBalancer(specFor(ref)), 'NameConflict');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, new RegExp(name));
     await assertForeignUntouched();
@@ -361,13 +364,7 @@ describe('a load-balancer image that does not exist', () => {
     const ref = newRef();
     const missing = 'capd-temporal/does-not-exist:never';
     const failure = await rejectsWithFailure(
-      activities.createLoadBalancer({
-        dockerCluster: ref,
-        clusterName: ref.name,
-        image: missing,
-        port: 6443,
-        ipFamily: 'IPv4',
-      }),
+      activities.createLoadBalancer({ ...specFor(ref), image: missing }),
       'ImageNotFound',
     );
     assert.equal(failure.nonRetryable, true);
@@ -379,7 +376,7 @@ describe('a load-balancer image that does not exist', () => {
 
 describe('a load balancer holds its endpoint address and host port for good', () => {
   const ref = newRef();
-  const base = { dockerCluster: ref, clusterName: ref.name, port: 6443, ipFamily: 'IPv4' as const };
+  const base = specFor(ref);
   let pinned: LoadBalancerSpec;
 
   /** The load balancer's address and published endpoint port, as Docker reports them. */
@@ -490,7 +487,7 @@ describe('a load balancer holds its endpoint address and host port for good', ()
 
 describe('a new load-balancer image rolls the load balancer', () => {
   const ref = newRef();
-  const base = { dockerCluster: ref, clusterName: ref.name, port: 6443, ipFamily: 'IPv4' as const };
+  const base = specFor(ref);
   const rolledImage = `capd-temporal/haproxy:roll-${uniqueName('test')}`;
 
   after(async () => {

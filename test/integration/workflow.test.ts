@@ -144,9 +144,10 @@ describe('reconcile workflow', () => {
     );
   });
 
-  it('provisions: finalizer, network, container (configured before it starts), IP, endpoint, ready — in that order', async () => {
+  it('provisions: finalizer, Machines, network, container (configured before it starts), IP, endpoint, ready — in that order', async () => {
+    const backends = [{ name: 'cp-0', address: '172.18.0.7', draining: false }];
     await scenario(
-      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
+      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster(), backends },
       {},
       async ({ stubs, until }) => {
         const state = await until('Ready', (s) => s.phase === 'Ready');
@@ -155,12 +156,17 @@ describe('reconcile workflow', () => {
         assert.deepEqual(work, [
           'getDockerCluster',
           'addFinalizer',
+          'listControlPlaneMachines',
           'ensureNetwork',
           'createLoadBalancer',
           'getLoadBalancerAddress',
           'setControlPlaneEndpoint',
           'updateStatus',
         ]);
+        const [spec] = stubs.calls.find((call) => call.name === 'createLoadBalancer')?.args as [
+          LoadBalancerSpec,
+        ];
+        assert.deepEqual(spec.backends, backends, 'the control-plane Machines are the backends');
         assert.equal(stubs.statuses().length, 1, 'one status write for the whole pass');
         const finalStatus = stubs.statuses()[0];
         assert.equal(finalStatus?.ready, true);

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Activities } from '../../src/activities/index.js';
 import { statusAfterPass } from '../../src/activities/kubernetes.js';
-import type { ClusterView, DockerClusterView } from '../../src/activities/types.js';
+import type { Backend, ClusterView, DockerClusterView } from '../../src/activities/types.js';
 import type { DockerClusterStatus } from '../../src/api/dockercluster.js';
 
 export interface StubWorld {
@@ -13,6 +13,8 @@ export interface StubWorld {
   ip: string;
   /** The host port the load balancer publishes the endpoint port on. */
   hostPort?: string;
+  /** The control-plane Machines with an address. */
+  backends?: Backend[];
   /** The DockerCluster's status, as the real updateStatus computes it from each pass. */
   status?: DockerClusterStatus;
 }
@@ -59,6 +61,10 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     async getOwnerCluster(...args) {
       record('getOwnerCluster', args);
       return world.cluster && structuredClone(world.cluster);
+    },
+    async listControlPlaneMachines(...args) {
+      record('listControlPlaneMachines', args);
+      return world.backends ?? [];
     },
     async addFinalizer(...args) {
       record('addFinalizer', args);

@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { backendAddressOf } from '../../src/activities/kubernetes.js';
 import { containerName, haproxyConfig } from '../../src/activities/load-balancer.js';
-import type { DockerClusterRef } from '../../src/activities/types.js';
+import type { Backend, DockerClusterRef, IpFamily } from '../../src/activities/types.js';
+import type { Machine } from '../../src/api/capi.js';
 
 const dockerNameRule = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -64,7 +66,7 @@ describe('containerName', () => {
 });
 
 describe('haproxyConfig', () => {
-  const ipv4 = haproxyConfig({ port: 6443, ipFamily: 'IPv4' });
+  const ipv4 = haproxyConfig({ port: 6443, ipFamily: 'IPv4', backends: [] });
 
   it('binds the control plane on the endpoint port for IPv4', () => {
     assert.match(ipv4, /^\s*bind \*:6443$/m);
@@ -82,26 +84,93 @@ describe('haproxyConfig', () => {
   });
 
   it('uses another endpoint port when asked', () => {
-    const config = haproxyConfig({ port: 7443, ipFamily: 'IPv4' });
+    const config = haproxyConfig({ port: 7443, ipFamily: 'IPv4', backends: [] });
     assert.match(config, /^\s*bind \*:7443$/m);
     assert.doesNotMatch(config, /:6443/);
   });
 
   it('binds both address families for IPv6', () => {
-    const config = haproxyConfig({ port: 6443, ipFamily: 'IPv6' });
+    const config = haproxyConfig({ port: 6443, ipFamily: 'IPv6', backends: [] });
     assert.match(config, /^\s*bind :::6443 v4v6$/m);
     assert.doesNotMatch(config, /bind \*:6443/);
   });
 
   for (const port of [0, 65536, 1.5, Number.NaN, -1]) {
     it(`throws RangeError for port ${port}`, () => {
-      assert.throws(() => haproxyConfig({ port, ipFamily: 'IPv4' }), RangeError);
-      assert.throws(() => haproxyConfig({ port, ipFamily: 'IPv6' }), RangeError);
+      assert.throws(() => haproxyConfig({ port, ipFamily: 'IPv4', backends: [] }), RangeError);
+      assert.throws(() => haproxyConfig({ port, ipFamily: 'IPv6', backends: [] }), RangeError);
     });
   }
 
   it('accepts the edge ports 1 and 65535', () => {
-    assert.match(haproxyConfig({ port: 1, ipFamily: 'IPv4' }), /bind \*:1$/m);
-    assert.match(haproxyConfig({ port: 65535, ipFamily: 'IPv4' }), /bind \*:65535$/m);
+    assert.match(haproxyConfig({ port: 1, ipFamily: 'IPv4', backends: [] }), /bind \*:1$/m);
+    assert.match(haproxyConfig({ port: 65535, ipFamily: 'IPv4', backends: [] }), /bind \*:65535$/m);
+  });
+});
+
+describe('haproxyConfig backends', () => {
+  const withBackends = (backends: Backend[], ipFamily: IpFamily = 'IPv4') =>
+    haproxyConfig({ port: 6443, ipFamily, backends });
+  const servers = (config: string) => config.split('\n').filter((line) => line.trim().startsWith('server '));
+
+  it('has one health-checked TLS server per Machine on the API server port, in name order', () => {
+    const config = withBackends([
+      { name: 'cp-b', address: '172.18.0.8', draining: false },
+      { name: 'cp-a', address: '172.18.0.7', draining: false },
+    ]);
+    assert.deepEqual(servers(config), [
+      '  server cp-a 172.18.0.7:6443 weight 1 check check-ssl verify none',
+      '  server cp-b 172.18.0.8:6443 weight 1 check check-ssl verify none',
+    ]);
+  });
+
+  it('gives a Machine that is being deleted weight 0: no new connections', () => {
+    const [line] = servers(withBackends([{ name: 'cp-a', address: '172.18.0.7', draining: true }]));
+    assert.match(line ?? '', /weight 0 /);
+  });
+
+  it('brackets IPv6 addresses', () => {
+    const [line] = servers(withBackends([{ name: 'cp-a', address: 'fd00::7', draining: false }], 'IPv6'));
+    assert.match(line ?? '', / \[fd00::7\]:6443 /);
+  });
+
+  for (const backend of [
+    { name: 'cp-a', address: '172.18.0.7\n  server evil 1.2.3.4', draining: false },
+    { name: 'cp-a', address: 'example.com', draining: false },
+    { name: 'cp a', address: '172.18.0.7', draining: false },
+    { name: 'CP-A', address: '172.18.0.7', draining: false },
+  ]) {
+    it(`refuses a backend that is not a Machine name and an IP address: ${JSON.stringify(backend)}`, () => {
+      assert.throws(() => withBackends([backend]), RangeError);
+    });
+  }
+});
+
+describe('backendAddressOf', () => {
+  const machine = (addresses: { type: string; address: string }[]): Machine => ({
+    apiVersion: 'cluster.x-k8s.io/v1beta2',
+    kind: 'Machine',
+    metadata: { name: 'cp-a' },
+    status: { addresses },
+  });
+
+  it("prefers the internal address of the Cluster's family", () => {
+    const addresses = [
+      { type: 'Hostname', address: 'cp-a' },
+      { type: 'ExternalIP', address: '203.0.113.5' },
+      { type: 'InternalIP', address: 'fd00::7' },
+      { type: 'InternalIP', address: '172.18.0.7' },
+    ];
+    assert.equal(backendAddressOf(machine(addresses), 'IPv4'), '172.18.0.7');
+    assert.equal(backendAddressOf(machine(addresses), 'IPv6'), 'fd00::7');
+    assert.equal(
+      backendAddressOf(machine([{ type: 'ExternalIP', address: '203.0.113.5' }]), 'IPv4'),
+      '203.0.113.5',
+    );
+  });
+
+  it('has none while the Machine reports no address', () => {
+    assert.equal(backendAddressOf(machine([]), 'IPv4'), undefined);
+    assert.equal(backendAddressOf(machine([{ type: 'Hostname', address: 'cp-a' }]), 'IPv4'), undefined);
   });
 });
