@@ -277,13 +277,11 @@ control_plane_image() {
   if ! docker image inspect "$image" >/dev/null 2>&1; then
     log "building $image"
     rootfs=$(mktemp -d)
-    mkdir -p "$rootfs"/{usr/local/bin,tmp}
+    mkdir -p "$rootfs/tmp"
     chmod 1777 "$rootfs/tmp"
-    cp "$etcd" "$rootfs/usr/local/bin/etcd"
-    cp "$apiserver" "$rootfs/usr/local/bin/kube-apiserver"
-    tar -C "$rootfs" -c . | docker import --change 'ENV PATH=/usr/local/bin' \
-      --message "the stack's etcd and kube-apiserver (static binaries)" - "$image" >/dev/null
-    rm -rf "$rootfs"
+    copy_with_libraries "$rootfs" "$etcd" /usr/local/bin/etcd
+    copy_with_libraries "$rootfs" "$apiserver" /usr/local/bin/kube-apiserver
+    import_rootfs "$rootfs" "$image" "the stack's etcd and kube-apiserver" 'ENV PATH=/usr/local/bin'
   fi
   echo "$image"
 }
