@@ -11,14 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { TestObjects } from '../support/objects.js';
-import {
-  assertReconciledInContainers,
-  dockerGid,
-  localNodeImage,
-  run,
-  warningsIn,
-  writeEmbeddedKubeconfig,
-} from '../support/provider-image.js';
+import * as providerImage from '../support/provider-image.js';
 import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from '../support/stack.js';
 
 interface Normalised {
@@ -40,7 +33,7 @@ describe('docker-compose.yml with a real Compose', () => {
   let scratch: string;
   const env = {
     ...process.env,
-    DOCKER_GID: dockerGid(),
+    DOCKER_GID: providerImage.dockerGid(),
     KUBECONFIG: join(repoRoot, 'kubeconfig-for-compose'),
   };
 
@@ -136,7 +129,7 @@ describe('docker compose up', () => {
   let env: NodeJS.ProcessEnv;
   const composeRun = (...args: string[]) => {
     const [command = '', ...rest] = compose;
-    return run(command, [...rest, '-p', project, ...args], env);
+    return providerImage.run(command, [...rest, '-p', project, ...args], env);
   };
 
   before(async () => {
@@ -146,10 +139,10 @@ describe('docker compose up', () => {
     // reachable here), and the settings that keep this test to its own namespace, ports and Docker network.
     env = {
       ...process.env,
-      NODE_IMAGE: await localNodeImage(),
-      TEMPORAL_IMAGE: await run('bash', ['scripts/stack.sh', 'temporal-image']),
-      DOCKER_GID: dockerGid(),
-      KUBECONFIG: await writeEmbeddedKubeconfig(join(scratch, 'kubeconfig')),
+      NODE_IMAGE: await providerImage.localNodeImage(),
+      TEMPORAL_IMAGE: await providerImage.run('bash', ['scripts/stack.sh', 'temporal-image']),
+      DOCKER_GID: providerImage.dockerGid(),
+      KUBECONFIG: await providerImage.writeEmbeddedKubeconfig(join(scratch, 'kubeconfig')),
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       CAPDT_WATCH_NAMESPACE: objects.namespace,
@@ -173,27 +166,38 @@ describe('docker compose up', () => {
     const containerOf = async (service: string) => await composeRun('ps', '-q', service);
     const [worker, watcher] = [await containerOf('worker'), await containerOf('watcher')];
     assert.ok(worker && watcher, 'the worker and the watcher run');
-    await assertReconciledInContainers(objects, uniqueName('compose'), worker);
+    await providerImage.assertReconciledInContainers(objects, uniqueName('compose'), worker);
     t.diagnostic(
       `compose: up and a DockerCluster ready and deleted in ${Math.round((Date.now() - started) / 1000)} s`,
     );
     for (const container of [worker, watcher]) {
-      assert.deepEqual(await warningsIn(container), [], `${container} logs no warning`);
+      assert.deepEqual(await providerImage.warningsIn(container), [], `${container} logs no warning`);
     }
   });
 
   it('down removes the containers, the network and the Temporal volume', async () => {
     await composeRun('down', '--volumes', '--remove-orphans');
     assert.equal(
-      await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]),
+      await providerImage.run('docker', [
+        'ps',
+        '-aq',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+      ]),
       '',
     );
     assert.equal(
-      await run('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]),
+      await providerImage.run('docker', [
+        'volume',
+        'ls',
+        '-q',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+      ]),
       '',
     );
     await eventually('the compose network to be gone', async () =>
-      (await run('docker', [
+      (await providerImage.run('docker', [
         'network',
         'ls',
         '-q',
