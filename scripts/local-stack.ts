@@ -79,11 +79,14 @@ export async function leastPrivilegeIdentity(
 }
 
 /** A CAPI Cluster; by default it names the DockerCluster of the same name as its infrastructure. */
-export function clusterManifest(
-  name: string,
-  spec: object = { infrastructureRef: { apiGroup: group, kind, name } },
-) {
-  return { apiVersion: `${clusterGroup}/${clusterVersion}`, kind: clusterKind, metadata: { name }, spec };
+export function clusterManifest(name: string, spec: object = {}) {
+  return {
+    apiVersion: `${clusterGroup}/${clusterVersion}`,
+    kind: clusterKind,
+    metadata: { name },
+    // Its DockerCluster has the same name.
+    spec: { infrastructureRef: { apiGroup: group, kind, name }, ...spec },
+  };
 }
 
 /** A DockerCluster as a user writes it: CAPI sets its owner reference and cluster-name label once a Cluster names it. */

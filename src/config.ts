@@ -7,6 +7,13 @@ import { z } from 'zod';
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ipAddress = z.string().refine((value) => isIP(value) !== 0, 'must be an IP address');
+/** A subnet of one IP family whose prefix length is in range. */
+function isCidr(family: 4 | 6, minBits: number, maxBits: number) {
+  return (value: string) => {
+    const [, address = '', bits = ''] = /^([^/]+)\/(\d+)$/.exec(value) ?? [];
+    return isIP(address) === family && Number(bits) >= minBits && Number(bits) <= maxBits;
+  };
+}
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 export const logFormats = ['auto', 'pretty', 'json'] as const;
 export type LogFormat = (typeof logFormats)[number];
@@ -58,13 +65,17 @@ const settings = {
     .describe('Docker network of the load balancers; created when missing'),
   CAPDT_NETWORK_SUBNET: z
     .string()
-    .refine((value) => {
-      const [address, bits] = value.split('/');
-      return isIP(address ?? '') === 4 && /^\d+$/.test(bits ?? '') && Number(bits) >= 8 && Number(bits) <= 29;
-    }, 'must be an IPv4 CIDR such as 172.30.0.0/16 (prefix /8 to /29)')
+    .refine(isCidr(4, 8, 29), 'must be an IPv4 CIDR such as 172.30.0.0/16 (prefix /8 to /29)')
     .default('172.30.0.0/16')
     .describe(
       'IPv4 subnet the network is created with, so that a re-created load balancer gets its endpoint address back',
+    ),
+  CAPDT_NETWORK_SUBNET_V6: z
+    .string()
+    .refine(isCidr(6, 48, 120), 'must be an IPv6 CIDR such as fd00:ca9d::/64 (prefix /48 to /120)')
+    .optional()
+    .describe(
+      'IPv6 subnet the network is also created with, for IPv6 and dual-stack Clusters; without it the network is IPv4 only',
     ),
   CAPDT_HOST_IP: ipAddress
     .default('127.0.0.1')

@@ -62,6 +62,7 @@ export async function createWorker(
         defaultImage: config.CAPDT_LB_IMAGE,
         network: config.CAPDT_NETWORK,
         subnet: config.CAPDT_NETWORK_SUBNET,
+        ...(config.CAPDT_NETWORK_SUBNET_V6 && { subnetV6: config.CAPDT_NETWORK_SUBNET_V6 }),
         hostIp: config.CAPDT_HOST_IP,
       },
     }),

@@ -38,6 +38,8 @@ export interface DockerSettings {
   network: string;
   /** The IPv4 subnet the network is created with, so that a load balancer can be re-created on its address. */
   subnet: string;
+  /** The IPv6 subnet the network is also created with, for IPv6 and dual-stack Clusters. */
+  subnetV6?: string;
   /** The host address the load balancers' ports are published on. */
   hostIp: string;
 }
@@ -92,6 +94,18 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     ];
     const candidates = await docker.listContainers({ all: true, filters: { label: labels } });
     return candidates.find((candidate) => addressOn(candidate) === owner.address);
+  }
+
+  /** An IPv6 or dual-stack Cluster's load balancer needs IPv6 on the network; without it, waiting cannot help. */
+  async function requireIPv6(spec: LoadBalancerSpec): Promise<void> {
+    const network = await docker.getNetwork(settings.network).inspect();
+    if (network.EnableIPv6) return;
+    throw ApplicationFailure.nonRetryable(
+      `Cluster ${spec.clusterName} is ${spec.ipFamily === 'IPv6' ? 'IPv6' : 'dual-stack'} (its pod and service CIDRs), ` +
+        `but the Docker network ${settings.network} has no IPv6: set the provider's CAPDT_NETWORK_SUBNET_V6 ` +
+        `(e.g. fd00:ca9d::/64) and remove the network while it is unused, or create it with --ipv6`,
+      'NetworkWithoutIPv6',
+    );
   }
 
   /** The container holding an address on the provider's network, if any. */
@@ -289,7 +303,14 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
         Driver: 'bridge',
         Labels: { [managedNetworkLabel]: 'true' },
         // A configured subnet lets a re-created load balancer ask for its old address back.
-        IPAM: { Driver: 'default', Config: [{ Subnet: settings.subnet }] },
+        IPAM: {
+          Driver: 'default',
+          Config: [
+            { Subnet: settings.subnet },
+            ...(settings.subnetV6 ? [{ Subnet: settings.subnetV6 }] : []),
+          ],
+        },
+        ...(settings.subnetV6 && { EnableIPv6: true }),
       });
     } catch (error) {
       if (statusOf(error) === 409) return;
@@ -367,6 +388,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
         if (!replaced) return { containerId: owned.Id, created: false };
       }
 
+      if (spec.ipFamily !== 'IPv4') await requireIPv6(spec);
       const image = spec.image ?? settings.defaultImage;
       // Checked before the old one is removed: an image that cannot be had leaves the load balancer as it is.
       await ensureImage(image);

@@ -88,10 +88,12 @@ export function backendAddressOf(machine: Machine, family: IpFamily): string | u
   return (usable.find((entry) => entry.type === 'InternalIP') ?? usable[0])?.address;
 }
 
-function ipFamilyOf(cluster: Cluster): IpFamily {
+export function ipFamilyOf(cluster: Cluster): IpFamily {
   const network = cluster.spec?.clusterNetwork;
   const blocks = [...(network?.pods?.cidrBlocks ?? []), ...(network?.services?.cidrBlocks ?? [])];
-  return blocks.length > 0 && blocks.every((block) => block.includes(':')) ? 'IPv6' : 'IPv4';
+  const ipv6 = blocks.filter((block) => block.includes(':')).length;
+  if (ipv6 === 0) return 'IPv4';
+  return ipv6 === blocks.length ? 'IPv6' : 'DualStack';
 }
 
 /** Merges condition changes into the current list; lastTransitionTime moves only when the status does. */

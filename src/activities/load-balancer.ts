@@ -86,7 +86,8 @@ function serverLine(backend: Backend): string {
  * file.
  */
 export function haproxyConfig(input: LoadBalancerConfig): string {
-  const bind = input.ipFamily === 'IPv6' ? `:::${validPort(input.port)} v4v6` : `*:${validPort(input.port)}`;
+  // CAPD's rule: IPv6 and dual-stack Clusters listen on both families.
+  const bind = input.ipFamily === 'IPv4' ? `*:${validPort(input.port)}` : `:::${validPort(input.port)} v4v6`;
   const servers = [...input.backends]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((backend) => `${serverLine(backend)}\n`)

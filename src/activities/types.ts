@@ -23,7 +23,8 @@ export interface DockerClusterView {
   spec: DockerClusterSpec;
 }
 
-export type IpFamily = 'IPv4' | 'IPv6';
+/** From the Cluster's pod and service CIDRs; a dual-stack Cluster's endpoint and backends are IPv4. */
+export type IpFamily = 'IPv4' | 'IPv6' | 'DualStack';
 
 /** The owning CAPI Cluster as the reconcile loop needs it. */
 export interface ClusterView {

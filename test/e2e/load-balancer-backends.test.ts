@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:https';
+import { isIP } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
@@ -57,7 +58,7 @@ describe('the load balancer in front of real API servers, one per control-plane 
   before(async () => {
     installTestKind(testMachine);
     objects = await TestObjects.inFreshNamespace();
-    provider = await startProvider({ namespace: objects.namespace });
+    provider = await startProvider({ namespace: objects.namespace, ipv6: true });
   });
 
   after(async () => {
@@ -265,6 +266,40 @@ describe('the load balancer in front of real API servers, one per control-plane 
       result:
         'both servers in the config and UP, /healthz 200 through the endpoint; the stopped one DOWN and calls still 200; the deleted Machine drained (weight 0), then removed',
       measured: `Machines created → in config ${listedAfter}, both UP ${upAfter}; Machine deleted → drained ${drainedAfter}; released → removed ${removedAfter}`,
+    });
+  });
+
+  it("IPv6 and dual-stack Clusters: the endpoint follows the Cluster's family, on a network with IPv6", async () => {
+    const network = (pods: string[]) => ({ clusterNetwork: { pods: { cidrBlocks: pods } } });
+    const readyAfter: string[] = [];
+    for (const [family, pods, endpointFamily] of [
+      ['IPv6', ['fd00:100::/48'], 6],
+      ['dual-stack', ['192.168.0.0/16', 'fd00:100::/48'], 4],
+    ] as const) {
+      const name = uniqueName(family === 'IPv6' ? 'ipv6' : 'dual');
+      const appliedAt = Date.now();
+      await objects.createCluster(name, network([...pods]));
+      await objects.createDockerCluster(name);
+      const ready = await objects.untilReady(name);
+      readyAfter.push(`${family} ${seconds(appliedAt)}`);
+      const host = ready.spec?.controlPlaneEndpoint?.host ?? '';
+      assert.equal(isIP(host), endpointFamily, `${family}: endpoint ${host}`);
+      const cluster = await eventually(`CAPI to copy the ${family} endpoint`, async () => {
+        const current = await objects.readCluster(name);
+        return current?.spec?.controlPlaneEndpoint?.host ? current : undefined;
+      });
+      assert.equal(cluster.spec?.controlPlaneEndpoint?.host, host);
+      await objects.deleteCluster(name);
+      await objects.untilClusterGone(name);
+    }
+    record({
+      group: 'Load balancer backends',
+      scenario: 'IPv6 and dual-stack Clusters',
+      action:
+        'a Cluster with IPv6 pod CIDRs and one with IPv4 and IPv6, on a provider whose network has an IPv6 subnet',
+      result:
+        'both Ready: the IPv6 Cluster on an IPv6 endpoint, the dual-stack one on IPv4 (HAProxy listening on both); CAPI copied each endpoint',
+      measured: `apply → Ready: ${readyAfter.join(', ')}`,
     });
   });
 });

@@ -108,7 +108,6 @@ describe('clusterctl move to a second management cluster', () => {
     });
     await sourceObjects.createCluster(name, {
       controlPlaneRef: { apiGroup: controlPlane.group, kind: controlPlane.kind, name },
-      infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DockerCluster', name },
     });
     const moved = await sourceObjects.createDockerCluster(name);
     await sourceObjects.untilReady(name);

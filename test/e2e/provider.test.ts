@@ -343,6 +343,23 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     }
   });
 
+  it('an IPv6 Cluster on a network without IPv6: the conditions say so and name the setting', async () => {
+    const name = uniqueName('v6-on-v4');
+    await objects.createCluster(name, { clusterNetwork: { pods: { cidrBlocks: ['fd00:100::/48'] } } });
+    const created = await objects.createDockerCluster(name);
+    const reported = await eventually('the condition that names the missing IPv6', async () => {
+      const available = (await objects.read(name))?.status?.conditions?.find(
+        (condition) => condition.type === 'LoadBalancerAvailable',
+      );
+      return available?.status === 'False' ? available : undefined;
+    });
+    assert.match(reported.message, new RegExp(`network ${network} has no IPv6`));
+    assert.match(reported.message, /CAPDT_NETWORK_SUBNET_V6/);
+    assert.deepEqual(await objects.containersOf(created.metadata.uid as string), [], 'no container was made');
+    await objects.deleteCluster(name);
+    await objects.untilClusterGone(name);
+  });
+
   it('10 Clusters at once: all provisioned, then all deleted with their load balancers', async () => {
     const names = Array.from({ length: 10 }, (_, index) => uniqueName(`ten-${index}`));
     const appliedAt = Date.now();

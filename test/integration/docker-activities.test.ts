@@ -26,7 +26,15 @@ import {
   ownerUidLabel,
 } from '../../src/activities/load-balancer.js';
 import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
-import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from '../support/stack.js';
+import {
+  eventually,
+  removeNetwork,
+  repoRoot,
+  stackEnv,
+  uniqueName,
+  uniqueSubnet,
+  uniqueSubnetV6,
+} from '../support/stack.js';
 
 const engine = new Docker();
 const image = stackEnv('CAPDT_LB_IMAGE');
@@ -536,5 +544,62 @@ describe('a new load-balancer image rolls the load balancer', () => {
       containerId: rolled.containerId,
       created: false,
     });
+  });
+});
+
+describe('IPv6 and dual-stack Clusters', () => {
+  const ipv6Network = uniqueName('capdt-test-v6');
+  const subnetV6 = uniqueSubnetV6();
+  const ipv6 = createDockerActivities(engine, {
+    ...settings,
+    network: ipv6Network,
+    subnet: uniqueSubnet(),
+    subnetV6,
+  });
+
+  after(async () => {
+    for (const ref of usedRefs) await ipv6.deleteLoadBalancer({ dockerCluster: ref });
+    await removeNetwork(ipv6Network).catch(() => undefined);
+  });
+
+  it('an IPv6 Cluster gets an IPv6 endpoint on a network the provider created with its IPv6 subnet', async () => {
+    await ipv6.ensureNetwork();
+    const network = await engine.getNetwork(ipv6Network).inspect();
+    assert.equal(network.EnableIPv6, true);
+    assert.ok(network.IPAM?.Config?.some((config) => config.Subnet === subnetV6));
+
+    const ref = newRef();
+    const spec: LoadBalancerSpec = { ...specFor(ref), ipFamily: 'IPv6' };
+    const { containerId } = await ipv6.createLoadBalancer(spec);
+    const address = await ipv6.getLoadBalancerAddress({
+      dockerCluster: ref,
+      containerId,
+      ipFamily: 'IPv6',
+      port: 6443,
+    });
+    assert.equal(isIP(address.ip), 6);
+    assert.ok(address.ip.startsWith(subnetV6.split('::')[0] as string), `${address.ip} is in ${subnetV6}`);
+    const config = await readContainerFile(engine.getContainer(containerId), configPath);
+    assert.match(config, /bind :::6443 v4v6/);
+    assert.equal(
+      (await engine.getContainer(containerId).inspect()).State.Running,
+      true,
+      'HAProxy runs with it',
+    );
+  });
+
+  it('an IPv6 or dual-stack Cluster on a network without IPv6 is told so, and nothing is created', async () => {
+    await activities.ensureNetwork();
+    for (const ipFamily of ['IPv6', 'DualStack'] as const) {
+      const ref = newRef();
+      const failure = await rejectsWithFailure(
+        activities.createLoadBalancer({ ...specFor(ref), ipFamily }),
+        'NetworkWithoutIPv6',
+      );
+      assert.equal(failure.nonRetryable, true);
+      assert.match(failure.message, new RegExp(`network ${network} has no IPv6`));
+      assert.match(failure.message, /CAPDT_NETWORK_SUBNET_V6/);
+      assert.deepEqual(await ownedContainers(ref), []);
+    }
   });
 });

@@ -258,11 +258,11 @@ describe('Kubernetes activities on the real API server', () => {
       assert.equal(view?.ipFamily, 'IPv6');
     });
 
-    it('reports IPv4 for a dual-stack Cluster', async () => {
+    it('recognises a dual-stack Cluster', async () => {
       const name = await createCluster({
         clusterNetwork: { pods: { cidrBlocks: ['192.168.0.0/16', 'fd00:100::/48'] } },
       });
-      assert.equal((await activities.getOwnerCluster({ namespace, name }))?.ipFamily, 'IPv4');
+      assert.equal((await activities.getOwnerCluster({ namespace, name }))?.ipFamily, 'DualStack');
     });
 
     it('says why a Cluster with spec.paused is paused', async () => {

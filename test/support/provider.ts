@@ -11,7 +11,14 @@ import { logger } from '../../src/logger.js';
 import { startConfiguredWatcher, type Watcher } from '../../src/watcher/watcher.js';
 import { createWorker } from '../../src/worker.js';
 import { TestObjects } from './objects.js';
-import { quietTemporalRuntime, removeNetwork, stackEnv, uniqueName, uniqueSubnet } from './stack.js';
+import {
+  quietTemporalRuntime,
+  removeNetwork,
+  stackEnv,
+  uniqueName,
+  uniqueSubnet,
+  uniqueSubnetV6,
+} from './stack.js';
 
 /** Tests bind other roles to a user the way the provider's is bound. */
 export { leastPrivilegeIdentity };
@@ -34,6 +41,8 @@ export async function startProvider(options: {
   stackDir?: string;
   /** The Docker network of another running provider, to share; that provider removes it. */
   sharedNetwork?: { name: string; subnet: string };
+  /** Creates the network with an IPv6 subnet too, for IPv6 and dual-stack Clusters. */
+  ipv6?: boolean;
 }): Promise<RunningProvider> {
   quietTemporalRuntime();
   logger.level = 'warn';
@@ -48,6 +57,7 @@ export async function startProvider(options: {
     CAPDT_TASK_QUEUE: uniqueName('provider'),
     CAPDT_NETWORK: network.name,
     CAPDT_NETWORK_SUBNET: network.subnet,
+    ...(options.ipv6 && { CAPDT_NETWORK_SUBNET_V6: uniqueSubnetV6() }),
     CAPDT_WATCH_NAMESPACE: options.namespace,
     KUBECONFIG: identity.kubeConfigPath,
     LOG_LEVEL: 'warn',

@@ -26,6 +26,11 @@ export function uniqueSubnet(): string {
   return `10.${(a % 254) + 1}.${b}.0/24`;
 }
 
+/** A unique unique-local IPv6 /64, so that networks of parallel tests never overlap. */
+export function uniqueSubnetV6(): string {
+  return `fd00:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::/64`;
+}
+
 export async function createNamespace(config: k8s.KubeConfig, name = uniqueName('test')): Promise<string> {
   await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name } } });
   return name;

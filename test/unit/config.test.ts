@@ -52,6 +52,20 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ CAPDT_RESYNC_SECONDS: 'often' }), configError('CAPDT_RESYNC_SECONDS'));
   });
 
+  it('takes an IPv6 network subnet, and refuses one that is not an IPv6 CIDR', () => {
+    assert.equal(loadConfig({}).CAPDT_NETWORK_SUBNET_V6, undefined, 'IPv4 only unless asked');
+    assert.equal(
+      loadConfig({ CAPDT_NETWORK_SUBNET_V6: 'fd00:ca9d::/64' }).CAPDT_NETWORK_SUBNET_V6,
+      'fd00:ca9d::/64',
+    );
+    for (const value of ['172.30.0.0/16', 'fd00:ca9d::', 'fd00:ca9d::/32', 'fd00:ca9d::/64/1']) {
+      assert.throws(
+        () => loadConfig({ CAPDT_NETWORK_SUBNET_V6: value }),
+        configError('CAPDT_NETWORK_SUBNET_V6'),
+      );
+    }
+  });
+
   it('rejects a network name Docker would refuse', () => {
     assert.throws(() => loadConfig({ CAPDT_NETWORK: 'bad name!' }), configError('CAPDT_NETWORK'));
   });

@@ -89,6 +89,13 @@ describe('haproxyConfig', () => {
     assert.doesNotMatch(config, /:6443/);
   });
 
+  it('binds both address families for a dual-stack Cluster too', () => {
+    assert.match(
+      haproxyConfig({ port: 6443, ipFamily: 'DualStack', backends: [] }),
+      /^\s*bind :::6443 v4v6$/m,
+    );
+  });
+
   it('binds both address families for IPv6', () => {
     const config = haproxyConfig({ port: 6443, ipFamily: 'IPv6', backends: [] });
     assert.match(config, /^\s*bind :::6443 v4v6$/m);
