@@ -80,6 +80,7 @@ export class Kube {
   /** When each DockerCluster of a namespace was first seen ready and seen gone, from an informer opened now. */
   async track(namespace: string) {
     const readyAt = new Map<string, number>();
+    const ownedAt = new Map<string, number>();
     const goneAt = new Map<string, number>();
     const path = `/apis/${dockerClusterResource.group}/${dockerClusterResource.version}/namespaces/${namespace}/${plural}`;
     const list = () => this.objects.listNamespacedCustomObject({ ...dockerClusterResource, namespace });
@@ -87,6 +88,7 @@ export class Kube {
     const seen = (object: DockerCluster) => {
       const name = object.metadata.name as string;
       if (object.status?.ready && !readyAt.has(name)) readyAt.set(name, Date.now());
+      if (object.metadata.ownerReferences?.length && !ownedAt.has(name)) ownedAt.set(name, Date.now());
     };
     let stopped = false;
     informer.on('add', seen);
@@ -99,6 +101,7 @@ export class Kube {
     await informer.start();
     return {
       readyAt,
+      ownedAt,
       goneAt,
       stop: () => {
         stopped = true;
