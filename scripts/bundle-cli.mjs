@@ -1,10 +1,13 @@
 // Bundles the compiled CLI (dist/cli/main.js) with its dependencies into dist/cli-bundle/: one module graph
 // of a few files instead of hundreds loads in a fraction of the time, and needs no node_modules.
 // Usage: node scripts/bundle-cli.mjs [dist directory, default dist]
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const dist = process.argv[2] ?? 'dist';
+// Chunks are named by their content: the previous build's would pile up.
+rmSync(join(dist, 'cli-bundle'), { recursive: true, force: true });
 
 await build({
   entryPoints: { 'capd-temporal': join(dist, 'cli/main.js') },

@@ -308,7 +308,7 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
 
   async function reconcileDelete(dockerCluster: DockerClusterView, pass: PassStatus): Promise<Outcome> {
     const message = 'Deleting the load balancer';
-    // Seen only if the deletion fails or another finalizer keeps the object: once gone, it has no status.
+    // Written only if the deletion fails: once our finalizer is off, the object's status is not ours to write.
     pass.loadBalancer = { status: 'False', reason: 'Deleting', message };
     enter('Deleting', 'Deleting', message);
     await docker('Delete load balancer container').deleteLoadBalancer(loadBalancerOwner(dockerCluster));
