@@ -163,10 +163,12 @@ describe('reconcile workflow', () => {
           'setControlPlaneEndpoint',
           'updateStatus',
         ]);
-        const [spec] = stubs.calls.find((call) => call.name === 'createLoadBalancer')?.args as [
-          LoadBalancerSpec,
-        ];
-        assert.deepEqual(spec.backends, backends, 'the control-plane Machines are the backends');
+        const created = stubs.calls.find((call) => call.name === 'createLoadBalancer');
+        assert.deepEqual(
+          (created?.args[0] as LoadBalancerSpec | undefined)?.backends,
+          backends,
+          'the control-plane Machines are the backends',
+        );
         assert.equal(stubs.statuses().length, 1, 'one status write for the whole pass');
         const finalStatus = stubs.statuses()[0];
         assert.equal(finalStatus?.ready, true);
