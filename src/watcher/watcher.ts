@@ -24,6 +24,9 @@ import {
 } from './changes.js';
 import { Signaller } from './signaller.js';
 
+/** Logged once the watcher lists and watches everything (tests and operators wait for it). */
+export const watchingMessage = 'watching DockerClusters, Clusters and control-plane Machines';
+
 export interface WatcherOptions {
   kubeConfig: k8s.KubeConfig;
   signaller: Signaller;
@@ -181,10 +184,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     await runClusters();
     await runDockerClusters();
     await runMachines();
-    logger.info(
-      { namespace: options.namespace ?? '*', watchFilter: options.watchFilter },
-      'watching DockerClusters, Clusters and control-plane Machines',
-    );
+    logger.info({ namespace: options.namespace ?? '*', watchFilter: options.watchFilter }, watchingMessage);
   })();
 
   return {

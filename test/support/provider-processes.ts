@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { leastPrivilegeIdentity } from '../../scripts/local-stack.js';
+import { watchingMessage } from '../../src/watcher/watcher.js';
 import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from './stack.js';
 
 type LogLine = Record<string, unknown> & { msg?: string };
@@ -125,7 +126,7 @@ export class ProviderProcesses {
 
   async startWatcher(): Promise<ProviderProcess> {
     this.watcher = this.spawn('src/main.ts', ['watcher']);
-    await this.watcher.untilLogged('watching DockerClusters and Clusters');
+    await this.watcher.untilLogged(watchingMessage);
     return this.watcher;
   }
 
