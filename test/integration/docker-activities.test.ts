@@ -578,7 +578,7 @@ describe('IPv6 and dual-stack Clusters', () => {
       port: 6443,
     });
     assert.equal(isIP(address.ip), 6);
-    assert.ok(address.ip.startsWith(subnetV6.split('::')[0] as string), `${address.ip} is in ${subnetV6}`);
+    assert.ok(address.ip.startsWith(`${subnetV6.split('::')[0]}:`), `${address.ip} is in ${subnetV6}`);
     const config = await readContainerFile(engine.getContainer(containerId), configPath);
     assert.match(config, /bind :::6443 v4v6/);
     assert.equal(

@@ -26,9 +26,13 @@ export function uniqueSubnet(): string {
   return `10.${(a % 254) + 1}.${b}.0/24`;
 }
 
-/** A unique unique-local IPv6 /64, so that networks of parallel tests never overlap. */
+/**
+ * A unique unique-local IPv6 /64, so that networks of parallel tests never overlap; written as Docker writes
+ * it back (groups of 0x1000 and up: no leading zeros to drop).
+ */
 export function uniqueSubnetV6(): string {
-  return `fd00:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::/64`;
+  const group = () => (0x1000 + (randomBytes(2).readUInt16BE() % 0xf000)).toString(16);
+  return `fd00:${group()}:${group()}::/64`;
 }
 
 export async function createNamespace(config: k8s.KubeConfig, name = uniqueName('test')): Promise<string> {
