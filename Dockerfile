@@ -1,9 +1,10 @@
-# The provider's image: the compiled provider (dist/), its production dependencies and the operator CLI, on
-# Node 20. NODE_IMAGE is the base of both stages: the official Node image unless the build names another
-# (`bash scripts/stack.sh node-image` makes one from this machine's Node where that image cannot be pulled).
+# The provider's image: the compiled provider (dist/), its production dependencies, the renderer of custom
+# HAProxy templates and the operator CLI, on Node 20. NODE_IMAGE is the base of the Node stages, GO_IMAGE the
+# renderer's: the official images unless the build names others (`bash scripts/stack.sh node-image` and
+# `go-image` make them from this machine's Node and Go where those cannot be pulled).
 #
 # Build steps are the ones the README's "Build and run without Docker" gives:
-#   npm ci && npm run build && node dist/main.js all
+#   npm ci && npm run build && npm run build:haproxy-template && node dist/main.js all
 #
 # The worker creates the load-balancer containers through the Docker engine, so the container needs the
 # engine's socket, and the (non-root) user needs the socket's group:
@@ -12,6 +13,13 @@
 #     -e KUBECONFIG=/kube/config -e TEMPORAL_ADDRESS=temporal.example:7233 capd-temporal worker
 # Access to the Docker socket is access to the host as root: run the image only where that is intended.
 ARG NODE_IMAGE=node:20-bookworm-slim
+ARG GO_IMAGE=golang:1.26-bookworm
+
+FROM ${GO_IMAGE} AS haproxy-template
+WORKDIR /app
+COPY scripts/build-haproxy-template.sh ./scripts/
+COPY src/haproxy-template ./src/haproxy-template
+RUN sh scripts/build-haproxy-template.sh
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -29,6 +37,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=haproxy-template /app/dist/haproxy-template ./dist/haproxy-template
 # The operator CLI, on PATH: docker exec <container> capd-temporal status
 COPY bin ./bin
 RUN ln -s /app/bin/capd-temporal.js /usr/local/bin/capd-temporal

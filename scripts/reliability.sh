@@ -9,5 +9,5 @@ use_local_stack
 mkdir -p test-results
 rm -f test-results/reliability.jsonl
 node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec \
-  test/e2e/provider.test.ts test/e2e/move.test.ts test/e2e/load-balancer-backends.test.ts test/reliability/*.test.ts
+  test/e2e/provider.test.ts test/e2e/move.test.ts test/e2e/load-balancer-backends.test.ts test/e2e/haproxy-template.test.ts test/reliability/*.test.ts
 node --import tsx scripts/reliability-report.ts

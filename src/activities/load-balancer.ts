@@ -11,6 +11,8 @@ export const configPath = `${configDirectory}/${configFile}`;
  * a config that was written but never loaded (a lost or refused reload) is seen on the next pass.
  */
 export const loadedConfigFile = 'haproxy.cfg.loaded-sha256';
+/** Beside the config: the last config HAProxy was asked to check (`haproxy -c`) before it replaced the live one. */
+export const candidateConfigFile = 'haproxy.cfg.candidate';
 
 export function configDigest(config: string): string {
   return createHash('sha256').update(config).digest('hex');
@@ -68,15 +70,42 @@ export const apiServerPort = 6443;
 /** A Machine name (a DNS subdomain) is a valid HAProxy server name as it is. */
 const machineName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-function serverLine(backend: Backend): string {
+/** A backend whose name and address are checked, so nothing else from an object can reach the config. */
+function validBackend(backend: Backend): Backend & { family: 4 | 6 } {
   if (!machineName.test(backend.name) || backend.name.length > 253) {
     throw new RangeError(`backend name ${JSON.stringify(backend.name)} is not a Machine name`);
   }
   const family = isIP(backend.address);
-  if (family === 0)
+  if (family !== 4 && family !== 6)
     throw new RangeError(`backend address ${JSON.stringify(backend.address)} is not an IP address`);
-  const address = family === 6 ? `[${backend.address}]` : backend.address;
-  return `  server ${backend.name} ${address}:${apiServerPort} weight ${backend.draining ? 0 : 1} check check-ssl verify none`;
+  return { ...backend, family };
+}
+
+function serverLine(backend: Backend): string {
+  const { name, address, family, draining } = validBackend(backend);
+  const hostPort = family === 6 ? `[${address}]:${apiServerPort}` : `${address}:${apiServerPort}`;
+  return `  server ${name} ${hostPort} weight ${draining ? 0 : 1} check check-ssl verify none`;
+}
+
+/** The weight upstream CAPD gives a serving control-plane Machine in a custom template's BackendServers. */
+export const templateServerWeight = 100;
+
+/**
+ * What a custom template is rendered with: upstream CAPD's ConfigData, by the same names, so that templates
+ * written for CAPD work here. IPv6 is true for IPv6 and dual-stack Clusters, which listen on both families.
+ */
+export function templateData(input: LoadBalancerConfig) {
+  return {
+    FrontendControlPlanePort: String(validPort(input.port)),
+    BackendControlPlanePort: String(apiServerPort),
+    BackendServers: Object.fromEntries(
+      input.backends.map((backend) => {
+        const { name, address, draining } = validBackend(backend);
+        return [name, { Address: address, Weight: draining ? 0 : templateServerWeight }];
+      }),
+    ),
+    IPv6: input.ipFamily !== 'IPv4',
+  };
 }
 
 /**

@@ -96,6 +96,14 @@ export interface LoadBalancerConfig {
   backends: Backend[];
 }
 
+/** A custom HAProxy config template (spec.loadBalancer.customHAProxyConfigTemplateRef), as read. */
+export interface HAProxyTemplate {
+  /** The ConfigMap it was read from, in the DockerCluster's namespace. */
+  configMap: string;
+  /** Its key `value`: a Go text/template, rendered with upstream CAPD's variables. */
+  text: string;
+}
+
 /** The load balancer of one DockerCluster, as the Docker activities need it. */
 export interface LoadBalancerSpec extends LoadBalancerOwner, LoadBalancerConfig {
   clusterName: string;

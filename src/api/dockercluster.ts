@@ -10,6 +10,9 @@ export const apiVersion = `${group}/${version}`;
 /** How the API server addresses DockerClusters (group, version, plural), as API clients ask for it. */
 export const dockerClusterResource = { group, version, plural };
 
+/** The key of the ConfigMap named by spec.loadBalancer.customHAProxyConfigTemplateRef that holds the template. */
+export const haproxyTemplateKey = 'value';
+
 /** Held on every DockerCluster until its load balancer is gone. */
 export const finalizer = 'dockercluster.infrastructure.cluster.x-k8s.io';
 
@@ -85,6 +88,29 @@ export const specSchema = {
       minLength: 1,
       maxLength: 512,
       pattern: '^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$',
+    },
+    loadBalancer: {
+      type: 'object',
+      description: 'How the load balancer is configured.',
+      properties: {
+        customHAProxyConfigTemplateRef: {
+          type: 'object',
+          description:
+            "A ConfigMap in the DockerCluster's namespace whose key `value` is the HAProxy config as a Go text/template, rendered with upstream CAPD's variables (see the README); the provider's own config when absent.",
+          properties: {
+            name: {
+              type: 'string',
+              description: 'The name of the ConfigMap.',
+              minLength: 1,
+              maxLength: 253,
+              pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+            },
+          },
+          required: ['name'],
+          additionalProperties: false,
+        },
+      },
+      additionalProperties: false,
     },
   },
   additionalProperties: false,

@@ -15,6 +15,8 @@ export const providerRules: PolicyRule[] = [
   // The control-plane Machines behind each load balancer.
   { apiGroups: [clusterGroup], resources: [machinePlural], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  // Custom HAProxy config templates (spec.loadBalancer.customHAProxyConfigTemplateRef), re-rendered on edits.
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
   // Leader election among watchers.
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];

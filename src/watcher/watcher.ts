@@ -1,5 +1,6 @@
-// The watcher: lists and watches DockerClusters, CAPI Clusters and their control-plane Machines, and turns
-// each meaningful change into a "changed" signal to the DockerCluster's workflow (starting it when needed).
+// The watcher: lists and watches DockerClusters, CAPI Clusters, their control-plane Machines and ConfigMaps
+// (custom HAProxy templates), and turns each meaningful change into a "changed" signal to the DockerCluster's
+// workflow (starting it when needed).
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import {
@@ -11,7 +12,7 @@ import {
   machineResource,
   watchFilterLabel,
 } from '../api/capi.js';
-import { type DockerCluster, dockerClusterResource } from '../api/dockercluster.js';
+import { type DockerCluster, dockerClusterResource, haproxyTemplateKey } from '../api/dockercluster.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import {
@@ -25,7 +26,7 @@ import {
 import { Signaller } from './signaller.js';
 
 /** Logged once the watcher lists and watches everything (tests and operators wait for it). */
-export const watchingMessage = 'watching DockerClusters, Clusters and control-plane Machines';
+export const watchingMessage = 'watching DockerClusters, Clusters, control-plane Machines and ConfigMaps';
 
 export interface WatcherOptions {
   kubeConfig: k8s.KubeConfig;
@@ -70,15 +71,27 @@ function informerFor<T extends k8s.KubernetesObject>(
   return k8s.makeInformer<T>(options.kubeConfig, path, list, labelSelector);
 }
 
+/** ConfigMaps are core objects: the custom-object client does not list them. */
+function configMapInformer(options: WatcherOptions) {
+  const core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const { namespace } = options;
+  const path = namespace ? `/api/v1/namespaces/${namespace}/configmaps` : '/api/v1/configmaps';
+  const list = () =>
+    namespace ? core.listNamespacedConfigMap({ namespace }) : core.listConfigMapForAllNamespaces();
+  return k8s.makeInformer<k8s.V1ConfigMap>(options.kubeConfig, path, list);
+}
+
 export function startWatcher(options: WatcherOptions): Watcher {
   const { signaller, logger } = options;
   const dockerClusters = informerFor<DockerCluster>(options, dockerClusterResource);
   const clusters = informerFor<Cluster>(options, clusterResource);
   const machines = informerFor<Machine>(options, machineResource, controlPlaneLabel);
+  const configMaps = configMapInformer(options);
   /** The last version of each DockerCluster that was acted on (or found to need nothing). */
   const seenDockerClusters = new Map<string, DockerCluster>();
   const seenClusters = new Map<string, string>();
   const seenMachines = new Map<string, string>();
+  const seenConfigMaps = new Map<string, string>();
   let stopped = false;
 
   function onDockerCluster(object: DockerCluster) {
@@ -138,6 +151,21 @@ export function startWatcher(options: WatcherOptions): Watcher {
     if (cluster) signalInfrastructureOf(cluster, 'control-plane Machine changed');
   }
 
+  /** An edited HAProxy template is re-rendered by the workflows of the DockerClusters that name it. */
+  function onConfigMap(configMap: k8s.V1ConfigMap, gone = false) {
+    const template = JSON.stringify(configMap.data?.[haproxyTemplateKey] ?? null);
+    if (!changedSince(seenConfigMaps, configMap, template, gone)) return;
+    const { namespace, name } = configMap.metadata ?? {};
+    for (const dockerCluster of dockerClusters.list(namespace)) {
+      if (dockerCluster.spec?.loadBalancer?.customHAProxyConfigTemplateRef?.name !== name) continue;
+      logger.debug(
+        { namespace, name: dockerCluster.metadata.name, configMap: name },
+        'HAProxy template changed',
+      );
+      signaller.request(refOf(dockerCluster));
+    }
+  }
+
   dockerClusters.on('add', onDockerCluster);
   dockerClusters.on('update', onDockerCluster);
   dockerClusters.on('delete', onDockerClusterGone);
@@ -147,6 +175,9 @@ export function startWatcher(options: WatcherOptions): Watcher {
   machines.on('add', (machine) => onMachine(machine));
   machines.on('update', (machine) => onMachine(machine));
   machines.on('delete', (machine) => onMachine(machine, true));
+  configMaps.on('add', (configMap) => onConfigMap(configMap));
+  configMaps.on('update', (configMap) => onConfigMap(configMap));
+  configMaps.on('delete', (configMap) => onConfigMap(configMap, true));
 
   /** Runs an informer until stop(): after an error it is restarted (list, then watch) with backoff. */
   function keepRunning(informer: k8s.Informer<k8s.KubernetesObject>, what: string): () => Promise<void> {
@@ -177,13 +208,15 @@ export function startWatcher(options: WatcherOptions): Watcher {
     'dockerclusters',
   );
   const runMachines = keepRunning(machines as k8s.Informer<k8s.KubernetesObject>, 'machines');
+  const runConfigMaps = keepRunning(configMaps as k8s.Informer<k8s.KubernetesObject>, 'configmaps');
 
-  // Clusters first, so a DockerCluster's initial reconcile is not followed by a redundant one; Machines last,
-  // since their changes reach a DockerCluster through both.
+  // Clusters first, so a DockerCluster's initial reconcile is not followed by a redundant one; Machines and
+  // ConfigMaps last, since their changes reach a DockerCluster through the others.
   const started = (async () => {
     await runClusters();
     await runDockerClusters();
     await runMachines();
+    await runConfigMaps();
     logger.info({ namespace: options.namespace ?? '*', watchFilter: options.watchFilter }, watchingMessage);
   })();
 
@@ -192,7 +225,7 @@ export function startWatcher(options: WatcherOptions): Watcher {
     async stop() {
       stopped = true;
       signaller.stop();
-      await Promise.all([dockerClusters.stop(), clusters.stop(), machines.stop()]);
+      await Promise.all([dockerClusters.stop(), clusters.stop(), machines.stop(), configMaps.stop()]);
     },
   };
 }

@@ -237,6 +237,13 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
       clusterName: cluster.name,
       ipFamily: cluster.ipFamily,
     });
+    const templateRef = dockerCluster.spec.loadBalancer?.customHAProxyConfigTemplateRef;
+    const template =
+      templateRef &&
+      (await kube(`Get HAProxy template ConfigMap ${templateRef.name}`).getHAProxyTemplate({
+        namespace: ref.namespace,
+        configMap: templateRef.name,
+      }));
     await dockerQuick('Ensure Docker network').ensureNetwork();
     const loadBalancer = await docker('Create load balancer container').createLoadBalancer({
       ...owner,
@@ -260,14 +267,16 @@ export async function reconcileDockerCluster(input: ReconcileInput): Promise<Rec
         `Created load balancer container ${loadBalancer.containerId.slice(0, 12)}`,
       );
     }
-    // A container created just now got its config before it started; an existing one may have drifted.
-    if (!loadBalancer.created) {
+    // A container created just now started with the provider's config; an existing one may have drifted. A
+    // custom template's config is applied only to a running HAProxy, which checks it first.
+    if (!loadBalancer.created || template) {
       await dockerQuick('Write HAProxy config and reload').configureLoadBalancer({
         dockerCluster: ref,
         containerId: loadBalancer.containerId,
         port,
         ipFamily: cluster.ipFamily,
         backends,
+        ...(template && { template }),
       });
     }
     const address = await dockerQuick('Get load balancer IP').getLoadBalancerAddress({

@@ -135,11 +135,12 @@ describe('docker compose up', () => {
   before(async () => {
     compose = composeCommand();
     objects = await TestObjects.inFreshNamespace();
-    // The README's environment: NODE_IMAGE and TEMPORAL_IMAGE are the local images (no image registry is
+    // The README's environment: NODE_IMAGE, GO_IMAGE and TEMPORAL_IMAGE are the local images (no image registry is
     // reachable here), and the settings that keep this test to its own namespace, ports and Docker network.
     env = {
       ...process.env,
       NODE_IMAGE: await providerImage.localNodeImage(),
+      GO_IMAGE: await providerImage.localGoImage(),
       TEMPORAL_IMAGE: await providerImage.run('bash', ['scripts/stack.sh', 'temporal-image']),
       DOCKER_GID: providerImage.dockerGid(),
       KUBECONFIG: await providerImage.writeEmbeddedKubeconfig(join(scratch, 'kubeconfig')),

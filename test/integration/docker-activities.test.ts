@@ -26,6 +26,7 @@ import {
   ownerUidLabel,
 } from '../../src/activities/load-balancer.js';
 import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
+import { capdStyleTemplate } from '../support/haproxy-templates.js';
 import {
   eventually,
   removeNetwork,
@@ -285,6 +286,48 @@ describe('a load balancer through its life', () => {
     assert.equal(await readContainerFile(container, configPath), haproxyConfig(input));
     assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: true });
     assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: false });
+  });
+
+  it('configureLoadBalancer serves a custom template once HAProxy accepts it, and keeps the last good config when HAProxy refuses one', async () => {
+    const input = { dockerCluster: ref, containerId, port: 6443, ipFamily: 'IPv4' as const, backends: [] };
+    const container = engine.getContainer(containerId);
+    const base = `http://127.0.0.1:${publishedOnLoopback(await container.inspect(), 8404)}`;
+    const status = async (path: string) => (await fetch(`${base}${path}`)).status;
+    const template = (defaults: string) => ({
+      configMap: 'lb-template',
+      text: capdStyleTemplate('from-template', defaults),
+    });
+    const good = template('');
+    assert.deepEqual(await activities.configureLoadBalancer({ ...input, template: good }), {
+      reloaded: true,
+    });
+    assert.equal(await status('/from-template'), 200, 'the rendered config is served');
+    const served = await readContainerFile(container, configPath);
+    assert.match(served, /^ {2}bind \*:6443$/m);
+
+    const refused = await rejectsWithFailure(
+      activities.configureLoadBalancer({ ...input, template: template('  no-such-keyword on') }),
+      'ConfigRejected',
+    );
+    assert.equal(refused.nonRetryable, true);
+    assert.match(refused.message, /refuses the config rendered from ConfigMap .*\/lb-template/);
+    assert.match(refused.message, /no-such-keyword/, "HAProxy's own message");
+    assert.equal(await readContainerFile(container, configPath), served, 'the live config is left as it was');
+    assert.equal(await status('/from-template'), 200, 'the last good config still serves');
+
+    const unrendered = await rejectsWithFailure(
+      activities.configureLoadBalancer({
+        ...input,
+        template: { configMap: 'lb-template', text: '{{ .Port }}' },
+      }),
+      'TemplateInvalid',
+    );
+    assert.match(unrendered.message, /can't evaluate field Port/);
+    assert.equal(await readContainerFile(container, configPath), served);
+
+    // Without the template, the provider's own config comes back.
+    assert.deepEqual(await activities.configureLoadBalancer(input), { reloaded: true });
+    assert.equal(await status('/healthz'), 200);
   });
 
   it('getLoadBalancerAddress returns the IPv4 address on the provider network', async () => {

@@ -10,6 +10,7 @@ import { TestObjects } from '../support/objects.js';
 import {
   assertReconciledInContainers,
   dockerGid,
+  localGoImage,
   localNodeImage,
   run,
   warningsIn,
@@ -37,10 +38,26 @@ describe('the container image', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('builds with docker build on the Node base named by NODE_IMAGE', async () => {
-    await run('docker', ['build', '--build-arg', `NODE_IMAGE=${await localNodeImage()}`, '-t', image, '.']);
+  it('builds with docker build on the Node base named by NODE_IMAGE and the Go image named by GO_IMAGE', async () => {
+    const bases = [`NODE_IMAGE=${await localNodeImage()}`, `GO_IMAGE=${await localGoImage()}`];
+    await run('docker', ['build', ...bases.flatMap((arg) => ['--build-arg', arg]), '-t', image, '.']);
     const user = await run('docker', ['image', 'inspect', image, '--format', '{{.Config.User}}']);
     assert.equal(user, 'node');
+    // Custom HAProxy templates render inside the image, as the non-root user.
+    const request = JSON.stringify({
+      template: 'bind *:{{ .FrontendControlPlanePort }}',
+      data: { FrontendControlPlanePort: '6443' },
+    });
+    const rendered = await run('docker', [
+      'run',
+      '--rm',
+      '--entrypoint',
+      'sh',
+      image,
+      '-c',
+      `echo '${request}' | dist/haproxy-template`,
+    ]);
+    assert.equal(rendered, 'bind *:6443');
   });
 
   it('runs the worker and the watcher, which reconcile a DockerCluster to ready', async () => {

@@ -187,6 +187,42 @@ describe('reconcile workflow', () => {
     );
   });
 
+  it('applies a custom HAProxy template to the new load balancer once it runs; a missing ConfigMap is reported', async () => {
+    const templateRef = { customHAProxyConfigTemplateRef: { name: 'lb-template' } };
+    const dockerCluster = ownedDockerCluster({ spec: { loadBalancer: templateRef } });
+    await scenario(
+      { dockerCluster, cluster: ownerCluster() },
+      {},
+      async ({ handle, stubs, world, until }) => {
+        const failing = await until('Failing', (s) => s.phase === 'Failing');
+        assert.match(failing.lastError ?? '', /ConfigMap lb-template does not exist/);
+        assert.equal(stubs.count('createLoadBalancer'), 0, 'nothing is created from a template not read');
+        assert.equal(stubs.condition('LoadBalancerAvailable')?.status, 'False');
+
+        world.templates = { 'lb-template': 'frontend control-plane\n' };
+        await handle.signal(changedSignal);
+        await until('Ready', (s) => s.phase === 'Ready');
+        const work = stubs.names().filter((name) => name !== 'recordEvent' && name !== 'getOwnerCluster');
+        assert.deepEqual(work.slice(work.lastIndexOf('getDockerCluster')), [
+          'getDockerCluster',
+          'listControlPlaneMachines',
+          'getHAProxyTemplate',
+          'ensureNetwork',
+          'createLoadBalancer',
+          'configureLoadBalancer',
+          'getLoadBalancerAddress',
+          'setControlPlaneEndpoint',
+          'updateStatus',
+        ]);
+        const configured = stubs.calls.find((call) => call.name === 'configureLoadBalancer');
+        assert.deepEqual((configured?.args[0] as { template?: unknown } | undefined)?.template, {
+          configMap: 'lb-template',
+          text: 'frontend control-plane\n',
+        });
+      },
+    );
+  });
+
   it('keeps an endpoint host the user set, and the port from spec', async () => {
     const dockerCluster = ownedDockerCluster({
       spec: { controlPlaneEndpoint: { host: 'api.example.test', port: 7443 } },

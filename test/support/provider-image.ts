@@ -25,6 +25,11 @@ export function localNodeImage(): Promise<string> {
   return run('bash', ['scripts/stack.sh', 'node-image']);
 }
 
+/** The local Go image for the renderer's stage: `bash scripts/stack.sh go-image`. */
+export function localGoImage(): Promise<string> {
+  return run('bash', ['scripts/stack.sh', 'go-image']);
+}
+
 /** The group of the Docker socket, which the image's non-root user needs. */
 export function dockerGid(): string {
   return String(statSync('/var/run/docker.sock').gid);

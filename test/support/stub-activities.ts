@@ -1,6 +1,7 @@
 // Stub activities for the workflow branch tests: a small in-memory world the test changes, and a log of
 // every call the workflow made. The workflow itself runs for real, on the real Temporal dev server.
 import { isDeepStrictEqual } from 'node:util';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities/index.js';
 import { statusAfterPass } from '../../src/activities/kubernetes.js';
 import type { Backend, ClusterView, DockerClusterView } from '../../src/activities/types.js';
@@ -15,6 +16,8 @@ export interface StubWorld {
   hostPort?: string;
   /** The control-plane Machines with an address. */
   backends?: Backend[];
+  /** ConfigMaps holding HAProxy templates, by name: their key `value`. */
+  templates?: Record<string, string>;
   /** The DockerCluster's status, as the real updateStatus computes it from each pass. */
   status?: DockerClusterStatus;
 }
@@ -65,6 +68,14 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     async listControlPlaneMachines(...args) {
       record('listControlPlaneMachines', args);
       return world.backends ?? [];
+    },
+    async getHAProxyTemplate(...args) {
+      record('getHAProxyTemplate', args);
+      const text = world.templates?.[args[0].configMap];
+      if (text === undefined) {
+        throw ApplicationFailure.nonRetryable(`ConfigMap ${args[0].configMap} does not exist`, 'NotFound');
+      }
+      return { configMap: args[0].configMap, text };
     },
     async addFinalizer(...args) {
       record('addFinalizer', args);

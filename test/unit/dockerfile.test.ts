@@ -42,19 +42,36 @@ function stages(all: Instruction[]): Instruction[][] {
 }
 
 const dockerfile = instructions(read('Dockerfile'));
-const [build = [], runtime = []] = stages(dockerfile);
+const [renderer = [], build = [], runtime = []] = stages(dockerfile);
 
 describe('Dockerfile', () => {
-  it('builds and runs on the base NODE_IMAGE, node:20-bookworm-slim unless the build names another', () => {
+  it('builds and runs on the base NODE_IMAGE, the renderer on GO_IMAGE: the official images unless the build names others', () => {
     const firstFrom = dockerfile.findIndex((i) => i.keyword === 'FROM');
     const globalArgs = dockerfile.slice(0, firstFrom).filter((i) => i.keyword === 'ARG');
     assert.deepEqual(
       globalArgs.map((i) => i.args),
-      ['NODE_IMAGE=node:20-bookworm-slim'],
+      ['NODE_IMAGE=node:20-bookworm-slim', 'GO_IMAGE=golang:1.26-bookworm'],
     );
     const bases = dockerfile.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/)[0]);
     const nodeImage = '$' + '{NODE_IMAGE}';
-    assert.deepEqual(bases, [nodeImage, nodeImage]);
+    assert.deepEqual(bases, ['$' + '{GO_IMAGE}', nodeImage, nodeImage]);
+  });
+
+  it('builds the HAProxy template renderer with the script npm run build:haproxy-template runs, into dist/', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    assert.equal(scripts['build:haproxy-template'], 'sh scripts/build-haproxy-template.sh');
+    assert.deepEqual(
+      renderer.filter((i) => i.keyword === 'RUN').map((i) => i.args),
+      ['sh scripts/build-haproxy-template.sh'],
+    );
+    assert.ok(
+      runtime.some(
+        (i) =>
+          i.keyword === 'COPY' &&
+          i.args === '--from=haproxy-template /app/dist/haproxy-template ./dist/haproxy-template',
+      ),
+      'the runtime stage has the renderer where the provider looks for it',
+    );
   });
 
   it('runs npm ci, npm run build and npm prune --omit=dev, in that order', () => {

@@ -15,7 +15,7 @@ describe('README.md', () => {
   });
 
   it('documents the build steps the Dockerfile runs', () => {
-    assert.match(readme, /npm ci && npm run build && node dist\/main\.js/);
+    assert.match(readme, /npm ci && npm run build && npm run build:haproxy-template && node dist\/main\.js/);
     for (const step of ['npm ci', 'npm run build', 'npm prune --omit=dev']) {
       assert.ok(dockerfile.includes(`RUN ${step}`), `the Dockerfile runs ${step}`);
       assert.ok(readme.includes(step), `the README mentions ${step}`);
