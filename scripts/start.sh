@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-bash scripts/build.sh # for the CLI, which runs the build
+bash scripts/build.sh # the provider and the CLI run the build, not the sources
 # On a cluster of the user's own, the provider's CRD may not be there yet.
 [ -z "${KUBECONFIG:-}" ] || node --import tsx scripts/install-crds.ts
 source scripts/stack-env.sh
 use_local_stack
 echo "capd-temporal: Kubernetes ${KUBECONFIG:-in-cluster}, Temporal ${TEMPORAL_ADDRESS}, UI ${TEMPORAL_UI_URL:-n/a}" >&2
-exec node --import tsx src/main.ts "$@"
+exec node dist/main.js "$@"
