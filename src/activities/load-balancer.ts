@@ -91,8 +91,8 @@ function serverLine(backend: Backend): string {
 export const templateServerWeight = 100;
 
 /**
- * What a custom template is rendered with: upstream CAPD's ConfigData, by the same names, so that templates
- * written for CAPD work here. IPv6 is true for IPv6 and dual-stack Clusters, which listen on both families.
+ * What a custom template is rendered with: upstream CAPD's ConfigData, by the same names and with the same
+ * values, so that templates written for CAPD work here (IPv6 is true for IPv6 Clusters only, as in CAPD).
  */
 export function templateData(input: LoadBalancerConfig) {
   return {
@@ -104,7 +104,7 @@ export function templateData(input: LoadBalancerConfig) {
         return [name, { Address: address, Weight: draining ? 0 : templateServerWeight }];
       }),
     ),
-    IPv6: input.ipFamily !== 'IPv4',
+    IPv6: input.ipFamily === 'IPv6',
   };
 }
 
@@ -115,7 +115,7 @@ export function templateData(input: LoadBalancerConfig) {
  * file.
  */
 export function haproxyConfig(input: LoadBalancerConfig): string {
-  // CAPD's rule: IPv6 and dual-stack Clusters listen on both families.
+  // IPv6 and dual-stack Clusters listen on both families, so clients of either family reach the endpoint.
   const bind = input.ipFamily === 'IPv4' ? `*:${validPort(input.port)}` : `:::${validPort(input.port)} v4v6`;
   const servers = [...input.backends]
     .sort((a, b) => a.name.localeCompare(b.name))

@@ -29,7 +29,7 @@ describe('renderHAProxyTemplate', () => {
     );
   });
 
-  it('gives an IPv6 Cluster IPv6 true and bracketed backend addresses', async () => {
+  it('gives an IPv6 Cluster IPv6 true and bracketed backend addresses; a dual-stack one IPv6 false, as CAPD does', async () => {
     const config = await renderHAProxyTemplate(capdStyleTemplate('v1'), {
       port: 6443,
       ipFamily: 'IPv6',
@@ -40,6 +40,12 @@ describe('renderHAProxyTemplate', () => {
       config,
       /server cp-a \[fd00:ca9d::7\]:6443 check check-ssl verify none weight 100 resolve-prefer ipv6/,
     );
+    const dualStack = await renderHAProxyTemplate(capdStyleTemplate('v1'), {
+      ...twoMachines,
+      ipFamily: 'DualStack',
+    });
+    assert.doesNotMatch(dualStack, /bind :::/);
+    assert.match(dualStack, /resolve-prefer ipv4/);
   });
 
   it("reports a template that does not parse, or names what CAPD does not offer, with Go's message", async () => {
