@@ -1,6 +1,7 @@
 // Everything about the load-balancer container in one place: its name, labels, ports and HAProxy config.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { dnsSubdomainPattern } from '../api/dockercluster.js';
 import type { Backend, DockerClusterRef, LoadBalancerConfig } from './types.js';
 
 export const configDirectory = '/usr/local/etc/haproxy';
@@ -68,7 +69,7 @@ function validPort(port: number): number {
 export const apiServerPort = 6443;
 
 /** A Machine name (a DNS subdomain) is a valid HAProxy server name as it is. */
-const machineName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const machineName = new RegExp(dnsSubdomainPattern);
 
 /** A backend whose name and address are checked, so nothing else from an object can reach the config. */
 function validBackend(backend: Backend): Backend & { family: 4 | 6 } {

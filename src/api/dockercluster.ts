@@ -13,6 +13,9 @@ export const dockerClusterResource = { group, version, plural };
 /** The key of the ConfigMap named by spec.loadBalancer.customHAProxyConfigTemplateRef that holds the template. */
 export const haproxyTemplateKey = 'value';
 
+/** A DNS subdomain: what Kubernetes allows as the name of most objects (Machines, ConfigMaps). */
+export const dnsSubdomainPattern = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+
 /** Held on every DockerCluster until its load balancer is gone. */
 export const finalizer = 'dockercluster.infrastructure.cluster.x-k8s.io';
 
@@ -103,7 +106,7 @@ export const specSchema = {
               description: 'The name of the ConfigMap.',
               minLength: 1,
               maxLength: 253,
-              pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+              pattern: dnsSubdomainPattern,
             },
           },
           required: ['name'],
