@@ -4,7 +4,7 @@
 # (bin/capd-temporal.js) runs the build, never the sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-built=dist/cli-bundle/capd-temporal.js
+built=dist/cli-bundle/capd-temporal.mjs
 renderer=dist/haproxy-template
 if [ ! -f "$built" ] ||
   [ -n "$(find src tsconfig.json tsconfig.build.json package-lock.json scripts/bundle-cli.mjs -newer "$built" -print -quit)" ]; then

@@ -12,6 +12,15 @@ export function latency(perObject: number[], all: number) {
 }
 export type Latency = ReturnType<typeof latency>;
 
+/** The middle value, or the mean of the two middle ones; NaN for no values. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle)
+    ? mean(sorted.slice(middle - 1, middle + 1))
+    : (sorted[Math.floor(middle)] ?? Number.NaN);
+}
+
 export const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 export const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;

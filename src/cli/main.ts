@@ -1,27 +1,48 @@
 // capd-temporal, the operator CLI: status, pause, resume, history and ui of DockerClusters' reconcile workflows.
 // Results go to stdout; errors go to stderr with an exit code scripts can use (see the usage text).
+// Users run it through dist/cli-bundle/ (src/cli/launcher.ts); `npm run cli` runs it from the sources (run.ts).
 import { ConfigError, loadConfig } from '../config.js';
 import { type Command, parseCommand, usage } from './args.js';
 import { Context } from './context.js';
 import { CliError, exitCodes, messageOf, UsageError } from './errors.js';
 
-/** Each command's module is loaded only when it runs. */
+/** Each command's module, loaded only when the command runs. */
+const commands = {
+  status: () => import('./status.js'),
+  pause: () => import('./pause.js'),
+  history: () => import('./history.js'),
+  ui: () => import('./ui.js'),
+};
+
 async function execute(context: Context, command: Exclude<Command, { command: 'help' }>): Promise<void> {
   switch (command.command) {
     case 'status':
-      return await (await import('./status.js')).status(context, command.ref, command.json);
+      return await (await commands.status()).status(context, command.ref, command.json);
     case 'pause':
-      return await (await import('./pause.js')).pause(context, command.ref, command.reason);
+      return await (await commands.pause()).pause(context, command.ref, command.reason);
     case 'resume':
-      return await (await import('./pause.js')).resume(context, command.ref);
+      return await (await commands.pause()).resume(context, command.ref);
     case 'history':
-      return await (await import('./history.js')).history(context, command.ref, command.runs, command.json);
+      return await (await commands.history()).history(context, command.ref, command.runs, command.json);
     case 'ui':
-      return await (await import('./ui.js')).ui(context, command.ref);
+      return await (await commands.ui()).ui(context, command.ref);
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * Loads every command's module and the clients they use (context.ts), and runs none: the build calls it
+ * before it saves the bundle's V8 code cache (scripts/bundle-cli.mjs), so that the cache holds their code.
+ */
+export async function loadCommands(): Promise<void> {
+  await Promise.all([
+    ...Object.values(commands).map((load) => load()),
+    import('./kubernetes.js'),
+    import('./temporal.js'),
+  ]);
+}
+
+/** Runs one command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
   let context: Context | undefined;
   try {
     const command = parseCommand(argv);
@@ -53,6 +74,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-// Exit once the output is flushed, even if a client left a socket open.
-process.stdout.write('', () => process.exit(code));
+/**
+ * Runs the command line of this process; exits with its code once the output is flushed, even if a client left
+ * a socket open.
+ */
+export async function run(): Promise<void> {
+  const code = await main(process.argv.slice(2));
+  process.stdout.write('', () => process.exit(code));
+}

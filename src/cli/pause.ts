@@ -19,7 +19,10 @@ export async function resume(context: Context, ref: Ref): Promise<void> {
   context.print(`Resume requested for DockerCluster ${ref.namespace}/${ref.name}. ${how}`);
 }
 
-/** Reads the object for its uid, then signals its workflow; says whether the workflow had to be started. */
+/**
+ * Reads the object for its uid, then signals its workflow; a workflow that is not running is started with the
+ * signal, as the watcher would start it. Says which of the two happened.
+ */
 async function send<Args extends unknown[]>(
   context: Context,
   ref: Ref,
@@ -29,18 +32,15 @@ async function send<Args extends unknown[]>(
   const dockerCluster = refOf(await context.dockerCluster(ref));
   const temporal = await context.temporal();
   const workflowId = workflowIdOf(dockerCluster);
-  const running = await temporal
-    .call((client) => client.workflow.getHandle(workflowId).describe())
-    .then((description) => description.status.name === 'RUNNING')
-    .catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) return false;
-      throw error;
-    });
+  try {
+    await temporal.call((client) => client.workflow.getHandle(workflowId).signal(signal, ...args));
+    return `Sent to workflow ${workflowId}.`;
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
   const { CAPDT_TASK_QUEUE: taskQueue, CAPDT_RESYNC_SECONDS: resyncSeconds } = context.config;
   await temporal.call((client) =>
     signalWithStart(client, dockerCluster, { taskQueue, resyncSeconds }, signal, ...args),
   );
-  return running
-    ? `Sent to workflow ${workflowId}.`
-    : `Its workflow was not running: started ${workflowId} on task queue ${taskQueue}.`;
+  return `Its workflow was not running: started ${workflowId} on task queue ${taskQueue}.`;
 }

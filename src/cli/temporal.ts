@@ -27,7 +27,12 @@ export async function connectTemporal(config: Config): Promise<Temporal> {
   } catch (error) {
     throw new TemporalUnreachableError(address, error);
   }
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // A query to a closed workflow is refused at once rather than replayed by a worker (workflow.ts).
+  const client = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    workflow: { queryRejectCondition: 'NOT_OPEN' },
+  });
   return {
     client,
     async call(fn, timeoutMs = callTimeoutMs) {

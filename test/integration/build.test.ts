@@ -1,14 +1,15 @@
 // The production build (npm run build): src/ compiled by tsconfig.build.json runs with plain node (no tsx), its
 // worker bundles the compiled workflows, polls the stack's Temporal and stops cleanly on SIGTERM; the CLI's
-// bundle runs on its own, without node_modules.
+// bundle runs on its own, without node_modules, with its code cache or without.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { bundleFile, codeCacheFile, compileCli } from '../../src/cli/code-cache.js';
 import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
 
 const run = promisify(execFile);
@@ -55,23 +56,41 @@ describe('the compiled provider', () => {
     assert.ok(!existsSync(join(dist, 'src')), 'rootDir is src: no dist/src/');
   });
 
-  it('bundles the CLI into one program that needs no node_modules', async () => {
-    cpSync(join(dist, 'cli-bundle'), standalone, { recursive: true });
+  /** The CLI of the standalone copy: exit 3 is its answer after asking the API server (it loaded, read the
+   * kubeconfig and connected). */
+  async function assertStandaloneCliAnswers(): Promise<void> {
     const missing = uniqueName('no-such-dockercluster');
     const result = await run(
       process.execPath,
-      [join(standalone, 'capd-temporal.js'), 'status', `default/${missing}`],
-      {
-        cwd: standalone,
-        env: plainNode,
-      },
+      [join(standalone, 'capd-temporal.mjs'), 'status', `default/${missing}`],
+      { cwd: standalone, env: plainNode },
     ).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => error,
     );
-    // Exit 3 is the CLI's answer after asking the API server: it loaded, read the kubeconfig and connected.
     assert.equal(result.code, 3, result.stderr);
     assert.equal(result.stderr, `capd-temporal: DockerCluster default/${missing} not found\n`);
+  }
+
+  it('bundles the CLI into one program that needs no node_modules', async () => {
+    cpSync(join(dist, 'cli-bundle'), standalone, { recursive: true });
+    await assertStandaloneCliAnswers();
+  });
+
+  it("ships the bundle's V8 code cache, which this Node accepts; a refused cache only costs time", async () => {
+    const bundle = join(dist, 'cli-bundle', bundleFile);
+    const cache = readFileSync(join(dist, 'cli-bundle', codeCacheFile));
+    assert.ok(
+      cache.length > 1_000_000,
+      `a cache of the loaded commands, not of the bundle's top level alone`,
+    );
+    assert.equal(compileCli(bundle, cache).cacheRejected, false);
+
+    const foreign = Buffer.from(cache);
+    foreign.fill(0, 0, 64);
+    assert.equal(compileCli(bundle, foreign).cacheRejected, true);
+    writeFileSync(join(standalone, codeCacheFile), foreign);
+    await assertStandaloneCliAnswers();
   });
 
   it('runs the worker with plain node until SIGTERM, then exits 0', async () => {

@@ -11,7 +11,7 @@ import type { DockerCluster } from '../../src/api/dockercluster.js';
 import { dockerClusterNameKey } from '../../src/api/search-attributes.js';
 import { loadConfig } from '../../src/config.js';
 import { refOf } from '../../src/watcher/changes.js';
-import { workflowIdOf } from '../../src/workflows/definitions.js';
+import { reconcileWorkflowType, workflowIdOf } from '../../src/workflows/definitions.js';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
 import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
@@ -197,6 +197,29 @@ describe('the capd-temporal CLI', () => {
     await eventually('Paused=False', async () =>
       (await pausedCondition())?.status === 'False' ? true : undefined,
     );
+  });
+
+  it('status says when no worker answers the query of a running workflow', async () => {
+    const workflowId = workflowIdOf(refOf(ready));
+    await client.workflow.getHandle(workflowId).terminate('the CLI test replaces the workflow');
+    // The same workflow on a task queue no worker polls: it runs, and its query waits for a worker.
+    const unpolled = await client.workflow.start(reconcileWorkflowType, {
+      workflowId,
+      taskQueue: uniqueName('no-worker'),
+      args: [{ dockerCluster: refOf(ready), resyncInterval: '1 minute' }],
+    });
+    try {
+      const table = await cli(['status', `${namespace}/${name}`]);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /\bunknown\b.*state query failed: no worker answered within 5 s/);
+      const { workflow } = JSON.parse((await cli(['status', `${namespace}/${name}`, '--json'])).stdout);
+      assert.equal(workflow.status, 'RUNNING');
+      assert.equal(workflow.state, undefined);
+    } finally {
+      await unpolled.terminate('the CLI test is done with it');
+    }
+    // Started again on the provider's task queue, as the watcher would.
+    assert.equal((await cli(['resume', `${namespace}/${name}`])).code, 0);
   });
 
   it('exits 3 for a DockerCluster that does not exist', async () => {
