@@ -1,12 +1,14 @@
 // npm run bench:cli [-- <namespace>/<name>] [--runs 10]: how fast the operator CLI answers, run as a user runs
 // it (node bin/capd-temporal.js: the build) against a DockerCluster of the running provider; default
-// default/demo, which `npm start` and `npm run demo` make. A round is status, pause and resume, so the
-// DockerCluster ends as it began. Prints the wall time of each command: median, min and max over the rounds.
+// default/demo, which `npm start` and `npm run demo` make. `status` runs back to back; `pause` and `resume`
+// alternate with 2 s between them, so that each starts with the provider idle, as when an operator types them
+// (a signal makes the workflow reconcile, and a query waits for a reconcile in progress). The DockerCluster
+// ends as it began. Prints the wall time of each command: median, min and max.
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs, promisify } from 'node:util';
 import { repoRoot } from '../scripts/local-stack.js';
-import { median, round } from './lib/stats.js';
+import { median, round, sleep } from './lib/stats.js';
 
 const usage = 'usage: npm run bench:cli -- [<namespace>/<name>] [--runs 10] (runs: 1 to 50)';
 const { values, positionals } = parseArgs({
@@ -21,33 +23,36 @@ if (positionals.length > 1 || !Number.isInteger(runs) || runs < 1 || runs > 50) 
 }
 
 const run = promisify(execFile);
-const commands = [
-  ['status', ref],
-  ['pause', ref, 'paused by npm run bench:cli'],
-  ['resume', ref],
-] as const;
-const times = new Map<string, number[]>(commands.map(([command]) => [command, []]));
+const times = { status: [] as number[], pause: [] as number[], resume: [] as number[] };
+const settleMs = 2_000;
+
+async function time(command: keyof typeof times, ...args: string[]): Promise<void> {
+  const started = performance.now();
+  await run(process.execPath, ['bin/capd-temporal.js', command, ref, ...args], { cwd: repoRoot }).catch(
+    (error: { stderr?: string }) => {
+      console.error(`capd-temporal ${command} ${ref} failed: ${error.stderr?.trim() ?? error}`);
+      console.error(ref === 'default/demo' ? 'Run `npm start` and `npm run demo` first.' : usage);
+      process.exit(1);
+    },
+  );
+  times[command].push(performance.now() - started);
+}
+
 const loadBefore = loadavg()[0] as number;
+for (let i = 0; i < runs; i++) await time('status');
 for (let i = 0; i < runs; i++) {
-  for (const args of commands) {
-    const started = performance.now();
-    await run(process.execPath, ['bin/capd-temporal.js', ...args], { cwd: repoRoot }).catch(
-      (error: { stderr?: string }) => {
-        console.error(`capd-temporal ${args.join(' ')} failed: ${error.stderr?.trim() ?? error}`);
-        console.error(ref === 'default/demo' ? 'Run `npm start` and `npm run demo` first.' : usage);
-        process.exit(1);
-      },
-    );
-    times.get(args[0])?.push(performance.now() - started);
-  }
+  await time('pause', 'paused by npm run bench:cli');
+  await sleep(settleMs);
+  await time('resume');
+  await sleep(settleMs);
 }
 
 const ms = (value: number) => `${round(value)} ms`;
 console.log(
-  `capd-temporal against ${ref}, ${runs} rounds (load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after)\n`,
+  `capd-temporal against ${ref}, ${runs} runs each (load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after)\n`,
 );
 console.log('| command | median | min | max |\n| --- | --- | --- | --- |');
-for (const [command, values] of times) {
+for (const [command, values] of Object.entries(times)) {
   console.log(
     `| ${command} | ${ms(median(values))} | ${ms(Math.min(...values))} | ${ms(Math.max(...values))} |`,
   );
