@@ -6,8 +6,11 @@ import { messageOf } from './errors.js';
 import type { Temporal } from './temporal.js';
 
 const queryTimeoutMs = 5_000;
-/** gRPC status DEADLINE_EXCEEDED. */
-const deadlineExceeded = 4;
+/**
+ * gRPC statuses of a call whose deadline passed: DEADLINE_EXCEEDED when the client's timer fires first,
+ * CANCELLED when the server resets the call at the deadline first. The CLI cancels no call itself.
+ */
+const deadlinePassed = new Set([4, 1]);
 
 export interface WorkflowView {
   id: string;
@@ -45,7 +48,7 @@ export async function inspectWorkflow(temporal: Temporal, ref: DockerClusterRef)
 
 function isDeadline(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
-    if (isGrpcServiceError(e) && e.code === deadlineExceeded) return true;
+    if (isGrpcServiceError(e) && deadlinePassed.has(e.code)) return true;
   }
   return false;
 }
