@@ -9,7 +9,7 @@ const connectTimeout = '5 seconds';
 export const callTimeoutMs = 10_000;
 
 /** gRPC status UNAVAILABLE: the server went away after the connection was made. */
-const unavailable = 14;
+const unavailable = new Set([14]);
 
 export interface Temporal {
   client: Client;
@@ -39,7 +39,7 @@ export async function connectTemporal(config: Config): Promise<Temporal> {
       try {
         return await client.withDeadline(Date.now() + timeoutMs, () => fn(client));
       } catch (error) {
-        if (isUnavailable(error)) throw new TemporalUnreachableError(address, error);
+        if (hasGrpcStatus(error, unavailable)) throw new TemporalUnreachableError(address, error);
         throw error;
       }
     },
@@ -47,9 +47,10 @@ export async function connectTemporal(config: Config): Promise<Temporal> {
   };
 }
 
-function isUnavailable(error: unknown): boolean {
+/** Whether the error, or one of its causes (the SDK wraps gRPC errors), is a gRPC error with one of `codes`. */
+export function hasGrpcStatus(error: unknown, codes: ReadonlySet<number>): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
-    if (isGrpcServiceError(e) && e.code === unavailable) return true;
+    if (isGrpcServiceError(e) && codes.has(e.code)) return true;
   }
   return false;
 }

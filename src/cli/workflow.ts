@@ -1,9 +1,9 @@
 // A DockerCluster's reconcile workflow as the CLI sees it: whether it runs, and its state when it does.
-import { isGrpcServiceError, QueryRejectedError, WorkflowNotFoundError } from '@temporalio/client';
+import { QueryRejectedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { DockerClusterRef } from '../activities/types.js';
 import { type ReconcileState, stateQuery, workflowIdOf } from '../workflows/definitions.js';
 import { messageOf } from './errors.js';
-import type { Temporal } from './temporal.js';
+import { hasGrpcStatus, type Temporal } from './temporal.js';
 
 const queryTimeoutMs = 5_000;
 /**
@@ -39,16 +39,9 @@ export async function inspectWorkflow(temporal: Temporal, ref: DockerClusterRef)
     if (error instanceof WorkflowNotFoundError) return { id, status: 'NOT_FOUND' };
     const { status } = await temporal.call(() => handle.describe());
     if (error instanceof QueryRejectedError) return { id, status: status.name };
-    const queryError = isDeadline(error)
+    const queryError = hasGrpcStatus(error, deadlinePassed)
       ? `no worker answered within ${queryTimeoutMs / 1000} s (is the provider's worker running?)`
       : messageOf(error);
     return { id, status: status.name, queryError };
   }
-}
-
-function isDeadline(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (isGrpcServiceError(e) && deadlinePassed.has(e.code)) return true;
-  }
-  return false;
 }
