@@ -4,6 +4,7 @@
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
+import { Semaphore } from 'async-mutex';
 import type Docker from 'dockerode';
 import { readContainerFiles, writeContainerFiles } from './container-files.js';
 import { renderHAProxyTemplate, TemplateError } from './haproxy-template.js';
@@ -66,12 +67,23 @@ function messageOf(error: unknown): string {
 const reloadTimeoutMs = 5_000;
 const reloadPollMs = 100;
 
+/** More starts than a worker runs at once (Temporal's default is 100 activities): they never wait on each other. */
+const startShares = 1_000;
+
 /** On the networks the provider created, so it only ever removes a duplicate of its own. */
 const managedNetworkLabel = 'infrastructure.cluster.x-k8s.io/capd-temporal-network';
 
 export function createDockerActivities(docker: Docker, settings: DockerSettings) {
   /** The network check under way in this worker, which callers arriving meanwhile share. */
   let networkCheck: Promise<void> | undefined;
+  /**
+   * Load balancers start side by side, but never while one is being replaced: from removing the old container
+   * to starting the new one, its endpoint address is free, and Docker gives a starting container the lowest
+   * free address. A readers-writer lock: a start holds one share, a replacement holds them all.
+   */
+  const starts = new Semaphore(startShares);
+  const startingAlongside = <T>(work: () => Promise<T>) => starts.runExclusive(work, 1);
+  const replacingAlone = <T>(work: () => Promise<T>) => starts.runExclusive(work, startShares);
 
   function addressOn(info: Docker.ContainerInfo | Docker.ContainerInspectInfo, family: IpFamily = 'IPv4') {
     const network = info.NetworkSettings.Networks[settings.network];
@@ -399,6 +411,29 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     }
   }
 
+  /** Creates a load balancer with the provider's config in place and starts it; a failed start leaves none. */
+  async function createStarted(spec: LoadBalancerSpec, image: string): Promise<string> {
+    const holder = spec.address && (await holderOf(spec.address));
+    if (holder) throw addressTaken(spec, holder);
+    const containerId = await create(spec, image);
+    const container = docker.getContainer(containerId);
+    const config = haproxyConfig(spec);
+    try {
+      // A new container holds the image's initial config: ours is written without reading first (archive
+      // reads are costly when many containers start at once). HAProxy loads it when it starts.
+      await writeContainerFiles(container, configDirectory, {
+        [configFile]: config,
+        [loadedConfigFile]: configDigest(config),
+      });
+      await start(container, spec);
+    } catch (error) {
+      // Nothing half-made stays behind: the next attempt creates it afresh.
+      await remove(containerId);
+      throw error;
+    }
+    return containerId;
+  }
+
   /** The container createLoadBalancer returned, inspected; gone since then is retryable (it is re-created). */
   async function inspectCreated(lb: CreatedLoadBalancer): Promise<Docker.ContainerInspectInfo> {
     try {
@@ -440,7 +475,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
         const container = docker.getContainer(owned.Id);
         if (owned.State !== 'running') {
           await writeConfig(container, haproxyConfig(spec), true);
-          await start(container, spec);
+          await startingAlongside(() => start(container, spec));
         }
         replaced = mismatch(await container.inspect(), spec);
         if (!replaced) return { containerId: owned.Id, created: false };
@@ -450,25 +485,12 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
       const image = spec.image ?? settings.defaultImage;
       // Checked before the old one is removed: an image that cannot be had leaves the load balancer as it is.
       await ensureImage(image);
-      if (owned) await remove(owned.Id);
-      const holder = spec.address && (await holderOf(spec.address));
-      if (holder) throw addressTaken(spec, holder);
-      const containerId = await create(spec, image);
-      const container = docker.getContainer(containerId);
-      const config = haproxyConfig(spec);
-      try {
-        // A new container holds the image's initial config: ours is written without reading first (archive
-        // reads are costly when many containers start at once). HAProxy loads it when it starts.
-        await writeContainerFiles(container, configDirectory, {
-          [configFile]: config,
-          [loadedConfigFile]: configDigest(config),
-        });
-        await start(container, spec);
-      } catch (error) {
-        // Nothing half-made stays behind: the next attempt creates it afresh.
-        await remove(containerId);
-        throw error;
-      }
+      const containerId = owned
+        ? await replacingAlone(async () => {
+            await remove(owned.Id);
+            return await createStarted(spec, image);
+          })
+        : await startingAlongside(() => createStarted(spec, image));
       return { containerId, created: true, ...(replaced && { replaced }) };
     },
 

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { type AddressInfo, createServer, isIP } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import Docker from 'dockerode';
 import {
@@ -100,6 +101,15 @@ function publishedOnLoopback(details: Docker.ContainerInspectInfo, port: number)
   const hostPort = bindings[0]?.HostPort ?? '';
   assert.match(hostPort, /^[1-9][0-9]*$/);
   return hostPort;
+}
+
+/** A port nothing listens on at 127.0.0.1 now. */
+async function freeLoopbackPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return String(port);
 }
 
 after(async () => {
@@ -587,6 +597,39 @@ describe('a new load-balancer image rolls the load balancer', () => {
       containerId: rolled.containerId,
       created: false,
     });
+  });
+});
+
+describe('a load balancer being re-created on its endpoint address', () => {
+  it('keeps the address while other load balancers start meanwhile, which get addresses of their own', async () => {
+    await activities.ensureNetwork();
+    const ref = newRef();
+    const first = await activities.createLoadBalancer(specFor(ref));
+    const address = (await engine.getContainer(first.containerId).inspect()).NetworkSettings.Networks[network]
+      ?.IPAddress as string;
+    // Recorded on another host port than Docker gave it: a replacement, as after an engine restart.
+    const hostPort = await freeLoopbackPort();
+    // Others start throughout the replacement, so that some start while its address is between containers.
+    const others = Array.from({ length: 6 }, () => newRef());
+    const [replaced, ...created] = await Promise.all([
+      activities.createLoadBalancer({ ...specFor(ref), address, hostPort }),
+      ...others.map(async (other, index) => {
+        await setTimeout(index * 100);
+        return await activities.createLoadBalancer(specFor(other));
+      }),
+    ]);
+    assert.ok(replaced?.replaced, 'the load balancer was replaced');
+    const after = await engine.getContainer(replaced.containerId).inspect();
+    assert.equal(after.NetworkSettings.Networks[network]?.IPAddress, address, 'on its endpoint address');
+    assert.equal(publishedOnLoopback(after, 6443), hostPort);
+    for (const [index, other] of created.entries()) {
+      const details = await engine.getContainer(other.containerId).inspect();
+      assert.notEqual(
+        details.NetworkSettings.Networks[network]?.IPAddress,
+        address,
+        `${others[index]?.name} did not take the endpoint address of another DockerCluster`,
+      );
+    }
   });
 });
 

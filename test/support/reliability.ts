@@ -69,7 +69,11 @@ export async function converged(
         assert.ok(object, `${name} exists`);
         assert.equal(object.status?.ready, true, `${name} is ready`);
         const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
-        assert.equal(ready?.status, 'True', `${name} has Ready=True`);
+        assert.equal(
+          ready?.status,
+          'True',
+          `${name} has Ready=True, not: ${ready?.message ?? 'no Ready condition'}`,
+        );
         const containers = await objects.containersOf(object.metadata.uid as string);
         assert.equal(containers.length, 1, `${name} has exactly one load balancer`);
         const details = await engine.getContainer(containers[0]?.Id as string).inspect();
