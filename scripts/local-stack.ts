@@ -1,7 +1,9 @@
 // What the tests and the benchmark share of the local stack (scripts/stack.sh env): its settings, clients
 // configured as the provider's, least-privilege identities, and the objects a CAPI user applies.
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -21,6 +23,15 @@ export function stackEnv(name: string): string {
     );
   }
   return value;
+}
+
+/** A port free on 127.0.0.1 now, for what the caller starts on it right away. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
 }
 
 /** A client configured as the provider's own (connections reused), so tests and benchmarks compare like with like. */

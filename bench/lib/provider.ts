@@ -3,23 +3,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { repoRoot } from '../../scripts/local-stack.js';
+import { freePort, repoRoot } from '../../scripts/local-stack.js';
 import { type HistoryEvent, localActivityOf } from '../../src/observability/history.js';
 import { sleep, until } from './stats.js';
 
 const { EventType } = proto.temporal.api.enums.v1;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 /**
  * Starts the worker and the watcher with the given settings (logs in logsDir/<logName>-<component>.log) and

@@ -3,16 +3,22 @@
 // brings up Temporal, the worker and the watcher, which reconcile a DockerCluster to ready; `down` removes it all.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { TestObjects } from '../support/objects.js';
 import * as providerImage from '../support/provider-image.js';
-import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet } from '../support/stack.js';
+import {
+  eventually,
+  freePort,
+  removeNetwork,
+  repoRoot,
+  stackEnv,
+  uniqueName,
+  uniqueSubnet,
+} from '../support/stack.js';
 
 interface Normalised {
   services: Record<
@@ -111,15 +117,6 @@ describe('docker-compose.yml with a real Compose', () => {
     }
   });
 });
-
-/** A free port on 127.0.0.1 (taken again right away by what the test starts). */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
 
 describe('docker compose up', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'capdt-compose-up-'));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type AddressInfo, createServer, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
@@ -30,6 +30,7 @@ import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/ty
 import { capdStyleTemplate } from '../support/haproxy-templates.js';
 import {
   eventually,
+  freePort,
   removeNetwork,
   repoRoot,
   stackEnv,
@@ -101,15 +102,6 @@ function publishedOnLoopback(details: Docker.ContainerInspectInfo, port: number)
   const hostPort = bindings[0]?.HostPort ?? '';
   assert.match(hostPort, /^[1-9][0-9]*$/);
   return hostPort;
-}
-
-/** A port nothing listens on at 127.0.0.1 now. */
-async function freeLoopbackPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return String(port);
 }
 
 after(async () => {
@@ -608,7 +600,7 @@ describe('a load balancer being re-created on its endpoint address', () => {
     const address = (await engine.getContainer(first.containerId).inspect()).NetworkSettings.Networks[network]
       ?.IPAddress as string;
     // Recorded on another host port than Docker gave it: a replacement, as after an engine restart.
-    const hostPort = await freeLoopbackPort();
+    const hostPort = String(await freePort());
     // Others start throughout the replacement, so that some start while its address is between containers.
     const others = Array.from({ length: 6 }, () => newRef());
     const [replaced, ...created] = await Promise.all([

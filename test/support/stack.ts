@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { kubeConfig, kubeConfigPathFor } from '../../scripts/local-stack.js';
 
-export { kubeConfig, kubeConfigPathFor, repoRoot, stackEnv } from '../../scripts/local-stack.js';
+export { freePort, kubeConfig, kubeConfigPathFor, repoRoot, stackEnv } from '../../scripts/local-stack.js';
 
 export function kubeConfigFor(user: string, group?: string): k8s.KubeConfig {
   return kubeConfig(kubeConfigPathFor(user, group));
