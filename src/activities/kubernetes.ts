@@ -1,27 +1,19 @@
 // Kubernetes activities: each reads or writes one thing on the API server, and is safe to run again.
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import {
   type Cluster,
-  clusterGroup,
-  clusterKind,
   clusterNameLabel,
-  clusterPlural,
-  clusterVersion,
+  clusterResource,
   controlPlaneLabel,
   type Machine,
   machineResource,
-  managedByAnnotation,
-  pausedAnnotation,
 } from '../api/capi.js';
 import {
   apiVersion,
-  type Condition,
   type ControlPlaneEndpoint,
-  conditionTypes,
   type DockerCluster,
   type DockerClusterStatus,
   dockerClusterResource,
@@ -31,18 +23,18 @@ import {
   kind,
 } from '../api/dockercluster.js';
 import { providerName } from '../api/provider.js';
+import { type PassStatus, statusAfterPass } from '../api/status.js';
 import { mergePatch } from '../clients.js';
 import type {
   Backend,
   ClusterView,
-  ConditionUpdate,
   DockerClusterRef,
   DockerClusterView,
   EventRecord,
   HAProxyTemplate,
   IpFamily,
-  PassStatus,
 } from './types.js';
+import { backendsOf, clusterView, dockerClusterView } from './views.js';
 
 function isApiError(error: unknown, ...codes: number[]): boolean {
   return error instanceof k8s.ApiException && codes.includes(error.code);
@@ -78,103 +70,6 @@ function apiMessage(error: unknown): string {
   } catch {
     return String(body);
   }
-}
-
-/**
- * A Machine's address for the load balancer: of the Cluster's IP family, its internal address first (on the
- * Docker network, where the load balancer reaches it); undefined while it has none.
- */
-export function backendAddressOf(machine: Machine, family: IpFamily): string | undefined {
-  const wanted = family === 'IPv6' ? 6 : 4;
-  const usable = (machine.status?.addresses ?? []).filter((entry) => isIP(entry.address) === wanted);
-  return (usable.find((entry) => entry.type === 'InternalIP') ?? usable[0])?.address;
-}
-
-export function ipFamilyOf(cluster: Cluster): IpFamily {
-  const network = cluster.spec?.clusterNetwork;
-  const blocks = [...(network?.pods?.cidrBlocks ?? []), ...(network?.services?.cidrBlocks ?? [])];
-  const ipv6 = blocks.filter((block) => block.includes(':')).length;
-  if (ipv6 === 0) return 'IPv4';
-  return ipv6 === blocks.length ? 'IPv6' : 'DualStack';
-}
-
-/** Merges condition changes into the current list; lastTransitionTime moves only when the status does. */
-export function mergeConditions(
-  current: Condition[],
-  updates: ConditionUpdate[],
-  generation: number,
-  now: string,
-): Condition[] {
-  const merged = [...current];
-  for (const update of updates) {
-    const index = merged.findIndex((condition) => condition.type === update.type);
-    const previous = index >= 0 ? merged[index] : undefined;
-    const next: Condition = {
-      ...update,
-      observedGeneration: generation,
-      lastTransitionTime: previous && previous.status === update.status ? previous.lastTransitionTime : now,
-    };
-    if (index >= 0) merged[index] = next;
-    else merged.push(next);
-  }
-  return merged;
-}
-
-/**
- * Ready summarises the other conditions: it is what LoadBalancerAvailable is, and says so when reconciliation
- * is paused (a pause does not make infrastructure that serves unready).
- */
-export function readySummary(conditions: Condition[]): ConditionUpdate {
-  const loadBalancer = conditions.find(
-    (condition) => condition.type === conditionTypes.loadBalancerAvailable,
-  );
-  const paused = conditions.find(
-    (condition) => condition.type === conditionTypes.paused && condition.status === 'True',
-  );
-  const status = loadBalancer?.status ?? 'Unknown';
-  const notes = [
-    status !== 'True' && (loadBalancer?.message || 'the load balancer has not been reconciled yet'),
-    paused && `reconciliation is paused: ${paused.message}`,
-  ];
-  return {
-    type: conditionTypes.ready,
-    status,
-    reason: status === 'True' ? 'Ready' : (loadBalancer?.reason ?? 'LoadBalancerNotReconciled'),
-    message: notes.filter(Boolean).join('; '),
-  };
-}
-
-/** The status a reconcile pass leaves: what it found merged into the current status, Ready summarised. */
-export function statusAfterPass(
-  current: DockerClusterStatus,
-  pass: PassStatus,
-  objectGeneration: number,
-  now: string,
-): DockerClusterStatus {
-  const generation = pass.generation ?? objectGeneration;
-  const found: ConditionUpdate[] = [];
-  if (pass.loadBalancer) found.push({ type: conditionTypes.loadBalancerAvailable, ...pass.loadBalancer });
-  if (pass.pausedBy !== undefined) {
-    found.push(
-      pass.pausedBy === null
-        ? { type: conditionTypes.paused, status: 'False', reason: 'NotPaused', message: '' }
-        : { type: conditionTypes.paused, status: 'True', reason: 'Paused', message: pass.pausedBy },
-    );
-  }
-  const conditions = mergeConditions(current.conditions ?? [], found, generation, now);
-  const next: DockerClusterStatus = {
-    ...current,
-    conditions: mergeConditions(conditions, [readySummary(conditions)], generation, now),
-  };
-  if (pass.generation !== undefined) next.observedGeneration = pass.generation;
-  if (pass.provisioned) {
-    next.ready = true;
-    next.initialization = { provisioned: true };
-    // Fields of the v1beta1 contract that this provider never sets; cleared once the infrastructure serves.
-    delete next.failureReason;
-    delete next.failureMessage;
-  }
-  return next;
 }
 
 export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
@@ -251,43 +146,18 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     async getDockerCluster(ref: DockerClusterRef): Promise<DockerClusterView | null> {
       const object = await read(ref);
       if (!object) return null;
-      const { metadata } = object;
-      const owner = metadata.ownerReferences?.find(
-        (reference) => reference.kind === clusterKind && reference.apiVersion.startsWith(`${clusterGroup}/`),
-      );
-      return {
-        generation: metadata.generation ?? 0,
-        deleting: Boolean(metadata.deletionTimestamp),
-        hasFinalizer: metadata.finalizers?.includes(finalizer) ?? false,
-        pausedAnnotation: metadata.annotations?.[pausedAnnotation] !== undefined,
-        endpointFromLoadBalancer: metadata.annotations?.[endpointFromLoadBalancerAnnotation] === 'true',
-        ...(metadata.annotations?.[managedByAnnotation] !== undefined && {
-          managedBy: metadata.annotations[managedByAnnotation],
-        }),
-        ...(owner && { ownerClusterName: owner.name }),
-        spec: object.spec ?? {},
-      };
+      return dockerClusterView(object);
     },
 
     async getOwnerCluster(input: { namespace: string; name: string }): Promise<ClusterView | null> {
       let cluster: Cluster;
       try {
-        cluster = (await objects.getNamespacedCustomObject({
-          group: clusterGroup,
-          version: clusterVersion,
-          plural: clusterPlural,
-          ...input,
-        })) as Cluster;
+        cluster = (await objects.getNamespacedCustomObject({ ...clusterResource, ...input })) as Cluster;
       } catch (error) {
         if (isApiError(error, 404)) return null;
         return explain(`reading Cluster ${input.namespace}/${input.name}`, error);
       }
-      const pausedBy = cluster.spec?.paused
-        ? `Cluster ${input.name} has spec.paused`
-        : cluster.metadata.annotations?.[pausedAnnotation] !== undefined
-          ? `Cluster ${input.name} has the ${pausedAnnotation} annotation`
-          : undefined;
-      return { name: input.name, ipFamily: ipFamilyOf(cluster), ...(pausedBy && { pausedBy }) };
+      return clusterView(cluster);
     },
 
     /** The control-plane Machines of a Cluster that have an address, as load-balancer backends. */
@@ -309,12 +179,7 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
           error,
         );
       }
-      return machines.items.flatMap((machine) => {
-        const address = backendAddressOf(machine, input.ipFamily);
-        if (!address) return [];
-        const draining = Boolean(machine.metadata.deletionTimestamp);
-        return [{ name: machine.metadata.name as string, address, draining }];
-      });
+      return backendsOf(machines.items, input.ipFamily);
     },
 
     /** The custom HAProxy config template a DockerCluster names (spec.loadBalancer.customHAProxyConfigTemplateRef). */

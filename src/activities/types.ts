@@ -1,5 +1,5 @@
 // What activities take and return: small, secret-free values, because every one is kept in workflow history.
-import type { ControlPlaneEndpoint, DockerClusterSpec } from '../api/dockercluster.js';
+import type { DockerClusterSpec } from '../api/dockercluster.js';
 
 /** One incarnation of a DockerCluster: a re-created object with the same name has another uid. */
 export interface DockerClusterRef {
@@ -32,30 +32,6 @@ export interface ClusterView {
   /** Why the Cluster asks for a pause (spec.paused or its paused annotation), if it does. */
   pausedBy?: string;
   ipFamily: IpFamily;
-}
-
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
-
-export interface ConditionUpdate {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-}
-
-/**
- * What one reconcile pass found out. The status written at the end of the pass is computed from it; what the
- * pass did not look at is absent and stays as it was.
- */
-export interface PassStatus {
-  /** The generation the pass reconciled: status.observedGeneration and that of the conditions it sets. */
-  generation?: number;
-  /** The LoadBalancerAvailable condition. */
-  loadBalancer?: Omit<ConditionUpdate, 'type'>;
-  /** Why reconciliation is paused; null when it is not. */
-  pausedBy?: string | null;
-  /** The load balancer serves the endpoint: the infrastructure is provisioned. */
-  provisioned?: true;
 }
 
 export interface EventRecord {
@@ -125,5 +101,3 @@ export interface LoadBalancerAddress {
   /** The host port the endpoint port is published on (at the provider's host IP). */
   hostPort?: string;
 }
-
-export type { ControlPlaneEndpoint };

@@ -23,15 +23,10 @@ import {
 } from '@temporalio/workflow';
 import type { DockerActivities } from '../activities/docker.js';
 import type { KubernetesActivities } from '../activities/kubernetes.js';
-import type {
-  ClusterView,
-  DockerClusterView,
-  EventRecord,
-  LoadBalancerOwner,
-  PassStatus,
-} from '../activities/types.js';
+import type { ClusterView, DockerClusterView, EventRecord, LoadBalancerOwner } from '../activities/types.js';
 import { defaultEndpointPort, finalizer } from '../api/dockercluster.js';
 import { ownerClusterNameKey } from '../api/search-attributes.js';
+import type { PassStatus } from '../api/status.js';
 import {
   changedSignal,
   type Phase,

@@ -3,9 +3,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities/index.js';
-import { statusAfterPass } from '../../src/activities/kubernetes.js';
 import type { Backend, ClusterView, DockerClusterView } from '../../src/activities/types.js';
 import type { DockerClusterStatus } from '../../src/api/dockercluster.js';
+import { statusAfterPass } from '../../src/api/status.js';
 
 export interface StubWorld {
   dockerCluster: DockerClusterView | null;

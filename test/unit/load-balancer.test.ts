@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { backendAddressOf } from '../../src/activities/kubernetes.js';
 import { containerName, haproxyConfig } from '../../src/activities/load-balancer.js';
 import type { Backend, DockerClusterRef, IpFamily } from '../../src/activities/types.js';
+import { backendAddressOf } from '../../src/activities/views.js';
 import type { Machine } from '../../src/api/capi.js';
 
 const dockerNameRule = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
