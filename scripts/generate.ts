@@ -1,5 +1,5 @@
-// Writes what is derived from the code: the manifests under config/ (from src/api) and the README's
-// configuration table (from src/config.ts). Unit tests fail when either is stale.
+// Writes what is derived from the code: the manifests under config/ (from src/api) and the settings table of
+// docs/CONFIGURATION.md (from src/config.ts). Unit tests fail when either is stale.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,18 +31,22 @@ export function settingsTable(): string {
   ].join('\n');
 }
 
-/** The README with its configuration table replaced by the current one. */
-export function readmeWithSettings(readme: string): string {
-  const start = readme.indexOf(tableStart);
-  const end = readme.indexOf(tableEnd);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the markers ${tableStart} … ${tableEnd}`);
-  return readme.slice(0, start) + settingsTable() + readme.slice(end + tableEnd.length);
+/** The document that holds the settings table, relative to the repository root. */
+export const configurationDoc = 'docs/CONFIGURATION.md';
+
+/** The configuration document with its settings table replaced by the current one. */
+export function configurationWithSettings(doc: string): string {
+  const start = doc.indexOf(tableStart);
+  const end = doc.indexOf(tableEnd);
+  if (start < 0 || end < start)
+    throw new Error(`${configurationDoc} lacks the markers ${tableStart} … ${tableEnd}`);
+  return doc.slice(0, start) + settingsTable() + doc.slice(end + tableEnd.length);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const readmePath = join(root, 'README.md');
-  writeFileSync(readmePath, readmeWithSettings(readFileSync(readmePath, 'utf8')));
-  console.log('wrote README.md configuration table');
+  const configurationPath = join(root, configurationDoc);
+  writeFileSync(configurationPath, configurationWithSettings(readFileSync(configurationPath, 'utf8')));
+  console.log(`wrote ${configurationDoc} settings table`);
   for (const [path, documents] of Object.entries(generatedManifests())) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), renderManifest(documents));

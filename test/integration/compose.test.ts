@@ -1,6 +1,7 @@
 // docker-compose.yml with a real Compose (installed by scripts/install-compose.sh): the file is valid (and that
-// Compose does reject an invalid one, so a pass means something), and `up -d --build` as the README gives it
-// brings up Temporal, the worker and the watcher, which reconcile a DockerCluster to ready; `down` removes it all.
+// Compose does reject an invalid one, so a pass means something), and `up -d --build` as docs/OPERATING.md
+// gives it brings up Temporal, the worker and the watcher, which reconcile a DockerCluster to ready; `down`
+// removes it all.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -132,8 +133,9 @@ describe('docker compose up', () => {
   before(async () => {
     compose = composeCommand();
     objects = await TestObjects.inFreshNamespace();
-    // The README's environment: NODE_IMAGE, GO_IMAGE and TEMPORAL_IMAGE are the local images (no image registry is
-    // reachable here), and the settings that keep this test to its own namespace, ports and Docker network.
+    // docs/OPERATING.md's environment: NODE_IMAGE, GO_IMAGE and TEMPORAL_IMAGE are the local images (no image
+    // registry is reachable here), and the settings that keep this test to its own namespace, ports and Docker
+    // network.
     env = {
       ...process.env,
       NODE_IMAGE: await providerImage.localNodeImage(),

@@ -1,6 +1,6 @@
-// The provider's image, built (docker build) and run (docker run) exactly as the README says: the worker and the
-// watcher from the image, on the host's network, with the Docker socket and an embedded kubeconfig mounted,
-// reconcile a DockerCluster of the real management cluster to ready; the CLI in the image shows it.
+// The provider's image, built (docker build) and run (docker run) exactly as docs/OPERATING.md says: the worker
+// and the watcher from the image, on the host's network, with the Docker socket and an embedded kubeconfig
+// mounted, reconcile a DockerCluster of the real management cluster to ready; the CLI in the image shows it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,8 +62,8 @@ describe('the container image', () => {
 
   it('runs the worker and the watcher, which reconcile a DockerCluster to ready', async () => {
     const kubeconfig = await writeEmbeddedKubeconfig(join(scratch, 'kubeconfig'));
-    // The README's command lines; the settings that keep this test to its own namespace, task queue and Docker
-    // network are passed the way TEMPORAL_ADDRESS is: from the environment, by name.
+    // docs/OPERATING.md's command lines; the settings that keep this test to its own namespace, task queue and
+    // Docker network are passed the way TEMPORAL_ADDRESS is: from the environment, by name.
     const settings = {
       TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
       CAPDT_TASK_QUEUE: prefix,

@@ -1,6 +1,6 @@
-// The provider's image, built and run as the README's "Container image and Compose" section says, and what its
-// tests share: a kubeconfig that works inside a container, and a DockerCluster driven to ready and deleted
-// while the provider runs in containers.
+// The provider's image, built and run as the "Container image and Compose" section of docs/OPERATING.md says,
+// and what its tests share: a kubeconfig that works inside a container, and a DockerCluster driven to ready and
+// deleted while the provider runs in containers.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
