@@ -13,8 +13,8 @@ import {
   ownerUidLabel,
   statsPort,
 } from '../../src/activities/load-balancer.js';
-import type { DockerClusterRef } from '../../src/activities/types.js';
 import { defaultEndpointPort, dockerClusterResource } from '../../src/api/dockercluster.js';
+import type { DockerClusterRef } from '../../src/api/refs.js';
 import { mergePatch } from '../../src/clients.js';
 
 export interface FloorSettings {

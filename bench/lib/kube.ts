@@ -5,8 +5,8 @@ import * as k8s from '@kubernetes/client-node';
 import { clusterManifest, dockerClusterManifest } from '../../scripts/local-stack.js';
 import { clusterResource } from '../../src/api/capi.js';
 import { type DockerCluster, dockerClusterResource, plural } from '../../src/api/dockercluster.js';
+import { refOf } from '../../src/api/refs.js';
 import { mergePatch } from '../../src/clients.js';
-import { refOf } from '../../src/watcher/changes.js';
 import { sleep, until } from './stats.js';
 
 const benchLabel = 'capd-temporal/bench';

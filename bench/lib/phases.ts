@@ -2,8 +2,8 @@
 // quiet → deleted), and an idle DockerCluster over a window.
 import type { Client } from '@temporalio/client';
 import type Docker from 'dockerode';
+import { workflowIdOf } from '../../src/api/refs.js';
 import { loadConfig } from '../../src/config.js';
-import { workflowIdOf } from '../../src/workflows/definitions.js';
 import { containerEvents, type FloorSettings, floorCreate, removeContainersOf } from './docker.js';
 import type { Kube, RequestCount } from './kube.js';
 import {

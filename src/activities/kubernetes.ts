@@ -23,12 +23,12 @@ import {
   kind,
 } from '../api/dockercluster.js';
 import { providerName } from '../api/provider.js';
+import type { DockerClusterRef } from '../api/refs.js';
 import { type PassStatus, statusAfterPass } from '../api/status.js';
 import { mergePatch } from '../clients.js';
 import type {
   Backend,
   ClusterView,
-  DockerClusterRef,
   DockerClusterView,
   EventRecord,
   HAProxyTemplate,

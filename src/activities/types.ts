@@ -1,12 +1,6 @@
 // What activities take and return: small, secret-free values, because every one is kept in workflow history.
 import type { DockerClusterSpec } from '../api/dockercluster.js';
-
-/** One incarnation of a DockerCluster: a re-created object with the same name has another uid. */
-export interface DockerClusterRef {
-  namespace: string;
-  name: string;
-  uid: string;
-}
+import type { DockerClusterRef } from '../api/refs.js';
 
 /** The DockerCluster as the reconcile loop needs it. */
 export interface DockerClusterView {

@@ -3,9 +3,8 @@
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { refOf, workflowIdOf } from '../api/refs.js';
 import { type HistoryEvent, localActivityOf, summaryOf } from '../observability/history.js';
-import { refOf } from '../watcher/changes.js';
-import { workflowIdOf } from '../workflows/definitions.js';
 import type { Ref } from './args.js';
 import type { Context } from './context.js';
 import { messageOf } from './errors.js';

@@ -2,9 +2,9 @@
 // started (as the watcher would start it) when it is not running.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import { refOf } from '../watcher/changes.js';
-import { signalWithStart } from '../watcher/signaller.js';
-import { pauseSignal, resumeSignal, workflowIdOf } from '../workflows/definitions.js';
+import { refOf, workflowIdOf } from '../api/refs.js';
+import { signalWithStart } from '../workflows/client.js';
+import { pauseSignal, resumeSignal } from '../workflows/definitions.js';
 import type { Ref } from './args.js';
 import type { Context } from './context.js';
 

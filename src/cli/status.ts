@@ -1,7 +1,7 @@
 // `status [<ns>/<name>] [--json]`: DockerClusters with what their reconcile workflows report.
 import { clusterKind, clusterNameLabel } from '../api/capi.js';
 import type { Condition, DockerCluster } from '../api/dockercluster.js';
-import { refOf } from '../watcher/changes.js';
+import { refOf } from '../api/refs.js';
 import type { Ref } from './args.js';
 import type { Context } from './context.js';
 import { ago, isoSeconds, table } from './format.js';

@@ -1,7 +1,6 @@
 // `ui <ns>/<name>`: the Temporal Web UI page of a DockerCluster's workflow (the UI opens its latest run).
+import { refOf, workflowIdOf } from '../api/refs.js';
 import type { Config } from '../config.js';
-import { refOf } from '../watcher/changes.js';
-import { workflowIdOf } from '../workflows/definitions.js';
 import type { Ref } from './args.js';
 import type { Context } from './context.js';
 import { CliError, exitCodes } from './errors.js';

@@ -1,7 +1,7 @@
 // A DockerCluster's reconcile workflow as the CLI sees it: whether it runs, and its state when it does.
 import { QueryRejectedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { DockerClusterRef } from '../activities/types.js';
-import { type ReconcileState, stateQuery, workflowIdOf } from '../workflows/definitions.js';
+import { type DockerClusterRef, workflowIdOf } from '../api/refs.js';
+import { type ReconcileState, stateQuery } from '../workflows/definitions.js';
 import { messageOf } from './errors.js';
 import { hasGrpcStatus, type Temporal } from './temporal.js';
 

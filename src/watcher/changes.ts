@@ -1,7 +1,6 @@
 // Which changes to a DockerCluster or its Cluster are worth a reconcile. Status writes (including the
 // provider's own) and re-lists that repeat what was seen are not.
 
-import type { DockerClusterRef } from '../activities/types.js';
 import { type Cluster, clusterNameLabel, type Machine, pausedAnnotation } from '../api/capi.js';
 import {
   type DockerCluster,
@@ -90,12 +89,4 @@ export function infrastructureRefOf(cluster: Cluster): { namespace: string; name
   if (!ref?.name || ref.kind !== kind || (ref.apiGroup !== undefined && ref.apiGroup !== group))
     return undefined;
   return { namespace: cluster.metadata.namespace as string, name: ref.name };
-}
-
-export function refOf(object: DockerCluster): DockerClusterRef {
-  return {
-    namespace: object.metadata.namespace as string,
-    name: object.metadata.name as string,
-    uid: object.metadata.uid as string,
-  };
 }

@@ -1,19 +1,13 @@
 // Delivers "changed" to a DockerCluster's workflow, starting it when it is not running. Requests for one
 // workflow coalesce while a delivery is in flight, and a failed delivery is retried with backoff: no
 // change is dropped because Temporal was briefly unreachable.
-import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { SignalDefinition } from '@temporalio/common';
 import pLimit from 'p-limit';
-import type { DockerClusterRef } from '../activities/types.js';
-import { dockerClusterNameKey, dockerClusterNamespaceKey } from '../api/search-attributes.js';
+import { type DockerClusterRef, workflowIdOf } from '../api/refs.js';
 import type { Logger } from '../logger.js';
-import {
-  changedSignal,
-  type ReconcileInput,
-  reconcileWorkflowType,
-  workflowIdOf,
-} from '../workflows/definitions.js';
+import { signalWithStart } from '../workflows/client.js';
+import { changedSignal } from '../workflows/definitions.js';
 
 export interface SignallerOptions {
   client: Client;
@@ -24,44 +18,6 @@ export interface SignallerOptions {
   initialBackoffMs?: number;
   /** Deliveries in flight at once (a watcher starting up on many DockerClusters queues the rest). */
   concurrency?: number;
-}
-
-/** Where and how a reconcile workflow runs when a signal has to start it. */
-export interface WorkflowStartOptions {
-  taskQueue: string;
-  resyncSeconds: number;
-}
-
-/**
- * Sends a signal to a DockerCluster's reconcile workflow, starting the workflow first when it is not running
- * (the watcher with "changed", operator tools with "pause" and "resume").
- */
-export async function signalWithStart<Args extends unknown[]>(
-  client: Client,
-  ref: DockerClusterRef,
-  { taskQueue, resyncSeconds }: WorkflowStartOptions,
-  signal: SignalDefinition<Args>,
-  ...signalArgs: Args
-): Promise<WorkflowHandleWithSignaledRunId> {
-  return await client.workflow.signalWithStart<(input: ReconcileInput) => Promise<unknown>, unknown[]>(
-    reconcileWorkflowType,
-    {
-      workflowId: workflowIdOf(ref),
-      taskQueue,
-      args: [{ dockerCluster: ref, resyncInterval: `${resyncSeconds} seconds` }],
-      signal,
-      signalArgs,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // A workflow that completed (its DockerCluster deleted or gone) is never started again by a late signal;
-      // one that failed may be.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [
-        { key: dockerClusterNamespaceKey, value: ref.namespace },
-        { key: dockerClusterNameKey, value: ref.name },
-      ],
-      staticSummary: `Reconcile DockerCluster ${ref.namespace}/${ref.name}`,
-    },
-  );
 }
 
 export class Signaller {

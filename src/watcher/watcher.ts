@@ -13,6 +13,7 @@ import {
   watchFilterLabel,
 } from '../api/capi.js';
 import { type DockerCluster, dockerClusterResource, haproxyTemplateKey } from '../api/dockercluster.js';
+import { refOf } from '../api/refs.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import {
@@ -21,7 +22,6 @@ import {
   infrastructureRefOf,
   isFirstProvisioningWrite,
   machineFingerprint,
-  refOf,
 } from './changes.js';
 import { Signaller } from './signaller.js';
 

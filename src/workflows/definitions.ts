@@ -1,14 +1,9 @@
 // The reconcile workflow's interface, shared by the workflow, the watcher and the operator tools.
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
-import type { DockerClusterRef } from '../activities/types.js';
+import type { DockerClusterRef } from '../api/refs.js';
 
 export const reconcileWorkflowType = 'reconcileDockerCluster';
-
-/** Stable per incarnation of the object, so a re-created DockerCluster gets a workflow of its own. */
-export function workflowIdOf(ref: DockerClusterRef): string {
-  return `dockercluster/${ref.namespace}/${ref.name}/${ref.uid}`;
-}
 
 export type Phase =
   | 'Starting'

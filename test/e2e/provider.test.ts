@@ -11,9 +11,9 @@ import { readContainerFile, writeContainerFile } from '../../src/activities/cont
 import { configPath, haproxyConfig, kindRoleLabel } from '../../src/activities/load-balancer.js';
 import { type Cluster, clusterGroup } from '../../src/api/capi.js';
 import { type DockerCluster, finalizer, group, plural, version } from '../../src/api/dockercluster.js';
+import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import { localActivityOf } from '../../src/observability/history.js';
-import { refOf } from '../../src/watcher/changes.js';
-import { stateQuery, workflowIdOf } from '../../src/workflows/definitions.js';
+import { stateQuery } from '../../src/workflows/definitions.js';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';
 import { record, seconds } from '../support/reliability.js';

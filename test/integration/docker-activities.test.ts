@@ -26,7 +26,8 @@ import {
   ownerFilter,
   ownerUidLabel,
 } from '../../src/activities/load-balancer.js';
-import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
+import type { LoadBalancerSpec } from '../../src/activities/types.js';
+import type { DockerClusterRef } from '../../src/api/refs.js';
 import { capdStyleTemplate } from '../support/haproxy-templates.js';
 import {
   eventually,

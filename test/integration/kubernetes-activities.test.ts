@@ -6,13 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { createKubernetesActivities } from '../../src/activities/kubernetes.js';
-import type { DockerClusterRef } from '../../src/activities/types.js';
 import {
   type DockerCluster,
   type DockerClusterStatus,
   dockerClusterResource,
   endpointFromLoadBalancerAnnotation,
 } from '../../src/api/dockercluster.js';
+import type { DockerClusterRef } from '../../src/api/refs.js';
 import { mergePatch } from '../../src/clients.js';
 import { createNamespace, eventually, kubeConfig, uniqueName } from '../support/stack.js';
 

@@ -15,9 +15,8 @@ import {
   plural,
   version,
 } from '../../src/api/dockercluster.js';
-import { refOf } from '../../src/watcher/changes.js';
+import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import type { ReconcileState } from '../../src/workflows/definitions.js';
-import { workflowIdOf } from '../../src/workflows/definitions.js';
 import { TestObjects } from '../support/objects.js';
 import { ProviderProcesses } from '../support/provider-processes.js';
 import { activityCalls, converged, record, seconds } from '../support/reliability.js';

@@ -8,9 +8,8 @@ import type Docker from 'dockerode';
 import { type ReliabilityRecord, recordsPath } from '../../scripts/reliability-report.js';
 import { kindClusterLabel, kindRoleLabel, loadBalancerRole } from '../../src/activities/load-balancer.js';
 import type { DockerCluster } from '../../src/api/dockercluster.js';
+import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import { localActivityOf } from '../../src/observability/history.js';
-import { refOf } from '../../src/watcher/changes.js';
-import { workflowIdOf } from '../../src/workflows/definitions.js';
 import type { TestObjects } from './objects.js';
 import { docker, eventually, stackEnv } from './stack.js';
 

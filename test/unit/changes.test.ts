@@ -7,14 +7,13 @@ import {
   endpointFromLoadBalancerAnnotation,
   finalizer,
 } from '../../src/api/dockercluster.js';
+import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import {
   clusterFingerprint,
   dockerClusterFingerprint,
   infrastructureRefOf,
   isFirstProvisioningWrite,
-  refOf,
 } from '../../src/watcher/changes.js';
-import { workflowIdOf } from '../../src/workflows/definitions.js';
 
 function dockerCluster(): DockerCluster {
   return {

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { containerName, haproxyConfig } from '../../src/activities/load-balancer.js';
-import type { Backend, DockerClusterRef, IpFamily } from '../../src/activities/types.js';
+import type { Backend, IpFamily } from '../../src/activities/types.js';
 import { backendAddressOf } from '../../src/activities/views.js';
 import type { Machine } from '../../src/api/capi.js';
+import type { DockerClusterRef } from '../../src/api/refs.js';
 
 const dockerNameRule = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
