@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { dnsSubdomainPattern } from '../api/dockercluster.js';
-import type { Backend, DockerClusterRef, LoadBalancerConfig } from './types.js';
+import type { DockerClusterRef } from '../api/refs.js';
+import type { Backend, LoadBalancerConfig } from './types.js';
 
 export const configDirectory = '/usr/local/etc/haproxy';
 export const configFile = 'haproxy.cfg';
