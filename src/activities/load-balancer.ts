@@ -29,6 +29,18 @@ export const loadBalancerRole = 'external-load-balancer';
 export const ownerUidLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/uid';
 export const ownerNamespaceLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/namespace';
 export const ownerNameLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/name';
+/**
+ * The address the container was created for, which it keeps (Docker is asked for exactly it): the provider gives
+ * no other load balancer an address some container is labelled with, started or not.
+ */
+export const addressLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/address';
+/** Present on a container created for its DockerCluster's recorded endpoint address (the same value). */
+export const endpointLabel = 'dockercluster.infrastructure.cluster.x-k8s.io/endpoint';
+/**
+ * Appended to a load balancer's name while it is being replaced: it serves, and keeps its address, until its
+ * successor (under the usual name, labelled with the same address) exists.
+ */
+export const retiredSuffix = '-retired';
 
 /** Docker uses the name as hostname, which may not exceed 63 characters. */
 const maxNameLength = 63;
@@ -45,13 +57,20 @@ export function containerName(ref: DockerClusterRef): string {
   return readable + suffix;
 }
 
-export function containerLabels(ref: DockerClusterRef, clusterName: string): Record<string, string> {
+/** The container's labels; `address` is the one it is created for, and `endpoint` says it is the recorded one. */
+export function containerLabels(
+  ref: DockerClusterRef,
+  clusterName: string,
+  address?: { ip: string; endpoint: boolean },
+): Record<string, string> {
   return {
     [kindClusterLabel]: clusterName,
     [kindRoleLabel]: loadBalancerRole,
     [ownerUidLabel]: ref.uid,
     [ownerNamespaceLabel]: ref.namespace,
     [ownerNameLabel]: ref.name,
+    ...(address && { [addressLabel]: address.ip }),
+    ...(address?.endpoint && { [endpointLabel]: address.ip }),
   };
 }
 
