@@ -12,6 +12,7 @@ import {
   writeContainerFile,
   writeContainerFiles,
 } from '../../src/activities/container-files.js';
+import { create, findOwned, retire } from '../../src/activities/docker/container.js';
 import { createDockerActivities } from '../../src/activities/docker.js';
 import {
   configDigest,
@@ -623,6 +624,88 @@ describe('a load balancer being re-created on its endpoint address', () => {
         `${others[index]?.name} did not take the endpoint address of another DockerCluster`,
       );
     }
+  });
+});
+
+describe('a replacement interrupted at each of its steps (as by kill -9)', () => {
+  const engineOf = { docker: engine, settings };
+
+  /** A load balancer on its recorded endpoint address: a DockerCluster whose endpoint is written. */
+  async function pinnedLoadBalancer(): Promise<LoadBalancerSpec & { address: string }> {
+    await activities.ensureNetwork();
+    const spec = specFor(newRef());
+    const { containerId } = await activities.createLoadBalancer(spec);
+    const address = (await engine.getContainer(containerId).inspect()).NetworkSettings.Networks[network]
+      ?.IPAddress as string;
+    return { ...spec, address };
+  }
+
+  /** A new load balancer created meanwhile gets an address of its own. */
+  async function newcomerAvoids(address: string): Promise<void> {
+    const { containerId } = await activities.createLoadBalancer(specFor(newRef()));
+    const details = await engine.getContainer(containerId).inspect();
+    assert.notEqual(
+      details.NetworkSettings.Networks[network]?.IPAddress,
+      address,
+      'the address stays reserved',
+    );
+  }
+
+  /** The next attempt finishes the replacement: one container, running, on the endpoint address. */
+  async function finished(spec: LoadBalancerSpec & { address: string }): Promise<void> {
+    const { containerId } = await activities.createLoadBalancer(spec);
+    const details = await engine.getContainer(containerId).inspect();
+    assert.equal(details.State.Running, true);
+    assert.equal(details.NetworkSettings.Networks[network]?.IPAddress, spec.address);
+    assert.deepEqual(
+      (await ownedContainers(spec.dockerCluster)).map((container) => container.Id),
+      [containerId],
+      'the retired container is gone',
+    );
+  }
+
+  it('after the old container was renamed', async () => {
+    const spec = await pinnedLoadBalancer();
+    const { current } = await findOwned(engineOf, spec);
+    await retire(engineOf, current as Docker.ContainerInfo);
+    await newcomerAvoids(spec.address);
+    await finished(spec);
+  });
+
+  it('after its successor was created, and after the old container was removed', async () => {
+    const spec = await pinnedLoadBalancer();
+    const { current } = await findOwned(engineOf, spec);
+    const retired = await retire(engineOf, current as Docker.ContainerInfo);
+    await create(engineOf, spec, image, spec.address);
+    await newcomerAvoids(spec.address);
+    await engine.getContainer(retired.Id).remove({ force: true });
+    await newcomerAvoids(spec.address);
+    await finished(spec);
+  });
+});
+
+describe('two DockerClusters with one endpoint (left by an earlier version)', () => {
+  it('are both told, each naming the other, and neither load balancer is removed', async () => {
+    await activities.ensureNetwork();
+    const holder = newRef();
+    const created = await activities.createLoadBalancer(specFor(holder));
+    const address = (await engine.getContainer(created.containerId).inspect()).NetworkSettings.Networks[
+      network
+    ]?.IPAddress as string;
+    const claimant = newRef();
+
+    const taken = await rejectsWithFailure(
+      activities.createLoadBalancer({ ...specFor(claimant), address }),
+      'AddressInUse',
+    );
+    assert.match(taken.message, new RegExp(`DockerCluster ${holder.namespace}/${holder.name}`));
+    const shared = await rejectsWithFailure(
+      activities.createLoadBalancer({ ...specFor(holder), address }),
+      'EndpointShared',
+    );
+    assert.match(shared.message, new RegExp(`DockerCluster ${claimant.namespace}/${claimant.name}`));
+    assert.equal((await engine.getContainer(created.containerId).inspect()).State.Running, true);
+    assert.equal((await ownedContainers(claimant)).length, 1, "the claimant's container keeps its claim");
   });
 });
 
