@@ -128,7 +128,7 @@ const settings = {
     ),
 };
 
-export type SettingName = keyof typeof settings;
+type SettingName = keyof typeof settings;
 export const settingNames = Object.keys(settings) as SettingName[];
 
 const schema = z.object(settings);
@@ -137,7 +137,7 @@ export type Config = z.infer<typeof schema>;
 export class ConfigError extends Error {}
 
 /** `--temporal-address`, `--lb-image`, …: the setting's name in lower case, without CAPDT_. */
-export function flagOf(name: SettingName): string {
+function flagOf(name: SettingName): string {
   return name
     .replace(/^CAPDT_/, '')
     .toLowerCase()

@@ -3,9 +3,10 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
-import { writeContainerFile } from '../../src/activities/container-files.js';
+import { writeContainerFiles } from '../../src/activities/container-files.js';
 import {
-  configPath,
+  configDirectory,
+  configFile,
   containerLabels,
   containerName,
   haproxyConfig,
@@ -47,11 +48,9 @@ export async function floorCreate(settings: FloorSettings, ref: DockerClusterRef
       RestartPolicy: { Name: 'unless-stopped' },
     },
   });
-  await writeContainerFile(
-    container,
-    configPath,
-    haproxyConfig({ port: defaultEndpointPort, ipFamily: 'IPv4', backends: [] }),
-  );
+  await writeContainerFiles(container, configDirectory, {
+    [configFile]: haproxyConfig({ port: defaultEndpointPort, ipFamily: 'IPv4', backends: [] }),
+  });
   await container.start();
   if (!(await container.inspect()).NetworkSettings.Networks[network]?.IPAddress) {
     throw new Error(`floor container ${name} has no address on ${network}`);

@@ -17,10 +17,6 @@ export async function writeContainerFiles(
   await container.putArchive(await buffer(archive), { path: directory });
 }
 
-export async function writeContainerFile(container: Docker.Container, path: string, content: string) {
-  await writeContainerFiles(container, posix.dirname(path), { [posix.basename(path)]: content });
-}
-
 /** The regular files directly in one directory of the container, by name, in one archive read. */
 export async function readContainerFiles(
   container: Docker.Container,
@@ -39,10 +35,4 @@ export async function readContainerFiles(
     }
   }
   return files;
-}
-
-export async function readContainerFile(container: Docker.Container, path: string): Promise<string> {
-  const content = (await readContainerFiles(container, posix.dirname(path)))[posix.basename(path)];
-  if (content === undefined) throw new Error(`${path} is not a file in container ${container.id}`);
-  return content;
 }

@@ -7,7 +7,7 @@ import { templateData } from './load-balancer.js';
 import type { LoadBalancerConfig } from './types.js';
 
 /** dist/haproxy-template, found the same way from src/activities (development) and dist/activities. */
-export const rendererPath = fileURLToPath(new URL('../../dist/haproxy-template', import.meta.url));
+const rendererPath = fileURLToPath(new URL('../../dist/haproxy-template', import.meta.url));
 
 /** The template did not parse or execute; the message is Go's, naming the line. */
 export class TemplateError extends Error {}

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { createDockerActivities, type DockerSettings } from './docker.js';
 import { createKubernetesActivities } from './kubernetes.js';
 
-export interface ActivityDependencies {
+interface ActivityDependencies {
   kubeConfig: k8s.KubeConfig;
   docker: Docker;
   dockerSettings: DockerSettings;

@@ -24,7 +24,7 @@ export const machineResource = { group: clusterGroup, version: clusterVersion, p
 export const controlPlaneLabel = 'cluster.x-k8s.io/control-plane';
 
 /** A metav1.Condition as CAPI writes it on a Cluster. */
-export interface ClusterCondition {
+interface ClusterCondition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
   reason?: string;

@@ -9,7 +9,7 @@ export const providerLabels = { 'cluster.x-k8s.io/provider': `infrastructure-${p
 export const systemNamespace = `${providerName}-system`;
 const managerName = `${providerName}-manager`;
 /** The image `docker build -t capd-temporal:dev .` makes from the Dockerfile. */
-export const providerImage = `${providerName}:dev`;
+const providerImage = `${providerName}:dev`;
 
 /**
  * A CRD schema may not combine `properties` with `additionalProperties`; pruning of unknown fields gives the
@@ -25,7 +25,7 @@ function structural(schema: unknown): unknown {
   );
 }
 
-export function dockerClusterCrd() {
+function dockerClusterCrd() {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -3,7 +3,7 @@
 import { type Condition, conditionTypes, type DockerClusterStatus } from './dockercluster.js';
 
 /** A condition as a pass sets it; merging stamps its transition time and generation. */
-export type ConditionUpdate = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+type ConditionUpdate = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
 
 /**
  * What one reconcile pass found out. The status written at the end of the pass is computed from it; what the

@@ -64,7 +64,7 @@ const allowed: Record<Exclude<Command['command'], 'help'>, (keyof typeof options
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-export function parseRef(text: string | undefined): Ref {
+function parseRef(text: string | undefined): Ref {
   if (text === undefined) throw new UsageError('missing <namespace>/<name>');
   const [namespace, name, ...rest] = text.split('/');
   if (!namespace || !name || rest.length > 0 || !dnsSubdomain.test(namespace) || !dnsSubdomain.test(name)) {

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { Script } from 'node:vm';
 
 /** What the bundle exports (src/cli/main.ts). */
-export interface CliBundle {
+interface CliBundle {
   run(): Promise<void>;
   loadCommands(): Promise<void>;
 }
@@ -18,7 +18,7 @@ export interface CliBundle {
 export const bundleFile = 'capd-temporal.cjs';
 export const codeCacheFile = 'capd-temporal.v8-cache';
 
-export interface CompiledCli {
+interface CompiledCli {
   cli: CliBundle;
   /** The script, whose createCachedData() is the code cache of what has run so far. */
   script: Script;

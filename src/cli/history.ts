@@ -1,10 +1,9 @@
 // `history <ns>/<name>`: the reconcile steps of a DockerCluster's workflow, read from its event history: each
 // activity by the summary the workflow gave it, with its outcome; signals; timers; how each run ended.
 import { type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { refOf, workflowIdOf } from '../api/refs.js';
-import { type HistoryEvent, localActivityOf, summaryOf } from '../observability/history.js';
+import { decodePayload, type HistoryEvent, localActivityOf, summaryOf } from '../observability/history.js';
 import type { Ref } from './args.js';
 import type { Context } from './context.js';
 import { messageOf } from './errors.js';
@@ -18,14 +17,14 @@ type Long = { toNumber(): number };
 const { EventType, PendingActivityState } = proto.temporal.api.enums.v1;
 const historyTimeoutMs = 30_000;
 
-export interface Step {
+interface Step {
   time: string;
   kind: 'workflow' | 'activity' | 'signal' | 'timer' | 'marker';
   what: string;
   outcome: string;
 }
 
-export interface Run {
+interface Run {
   runId: string;
   events: number;
   steps: Step[];
@@ -89,7 +88,7 @@ async function fetchEvents(temporal: Temporal, workflowId: string, runId: string
 }
 
 /** One step per activity, signal, timer, marker and workflow start or end, in the order they happened. */
-export function stepsOf(events: HistoryEvent[], pending: PendingActivity[]): Step[] {
+function stepsOf(events: HistoryEvent[], pending: PendingActivity[]): Step[] {
   const steps: Step[] = [];
   const activities = new Map<
     number,
@@ -160,7 +159,9 @@ export function stepsOf(events: HistoryEvent[], pending: PendingActivity[]): Ste
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
         const a = event.workflowExecutionSignaledEventAttributes;
-        const args = (a?.input?.payloads ?? []).map(decode).filter((arg) => arg !== undefined);
+        const args = (a?.input?.payloads ?? [])
+          .map((payload) => decodePayload(payload, (error) => `<undecodable: ${messageOf(error)}>`))
+          .filter((arg) => arg !== undefined);
         const outcome =
           args.length > 0 ? `received: ${args.map((arg) => JSON.stringify(arg)).join(', ')}` : 'received';
         add(event, 'signal', `Signal ${a?.signalName ?? '?'}`, outcome);
@@ -260,16 +261,6 @@ function number(value: number | Long | null | undefined): number {
 function timeOf(event: HistoryEvent): Date {
   const time = event.eventTime;
   return new Date(number(time?.seconds) * 1_000 + Math.floor((time?.nanos ?? 0) / 1e6));
-}
-
-/** A payload as the workflow sent it (summaries are strings); undefined when it cannot be read. */
-function decode(payload: Payload | null | undefined): unknown {
-  if (!payload) return undefined;
-  try {
-    return defaultPayloadConverter.fromPayload(payload);
-  } catch (error) {
-    return `<undecodable: ${messageOf(error)}>`;
-  }
 }
 
 /** The failure's message, with its causes' when they add something. */

@@ -42,7 +42,7 @@ export async function loadCommands(): Promise<void> {
 }
 
 /** Runs one command line; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   let context: Context | undefined;
   try {
     const command = parseCommand(argv);

@@ -8,7 +8,7 @@ import { ago, isoSeconds, table } from './format.js';
 import { workflowUrl } from './ui.js';
 import { inspectWorkflow, type WorkflowView } from './workflow.js';
 
-export interface DockerClusterStatus {
+interface DockerClusterStatus {
   namespace: string;
   name: string;
   uid: string;

@@ -6,7 +6,7 @@ import { TemporalUnreachableError } from './errors.js';
 
 const connectTimeout = '5 seconds';
 /** Every call after connecting: a query waits for a worker, which may be down. */
-export const callTimeoutMs = 10_000;
+const callTimeoutMs = 10_000;
 
 /** gRPC status UNAVAILABLE: the server went away after the connection was made. */
 const unavailable = new Set([14]);

@@ -10,25 +10,29 @@ const { EventType } = proto.temporal.api.enums.v1;
 
 const localActivityMarkerName = 'core_local_activity';
 
-export interface LocalActivityCall {
+interface LocalActivityCall {
   activityType: string;
   /** The attempt that ended the call: retries happen inside the worker and leave no other events. */
   attempt: number;
   failure?: Failure;
 }
 
-function decoded(payload: Payload | null | undefined): unknown {
+/** A payload as the workflow wrote it (summaries are strings); what `unreadable` makes of one it cannot read. */
+export function decodePayload(
+  payload: Payload | null | undefined,
+  unreadable: (error: unknown) => unknown = () => undefined,
+): unknown {
   if (!payload) return undefined;
   try {
     return defaultPayloadConverter.fromPayload(payload);
-  } catch {
-    return undefined;
+  } catch (error) {
+    return unreadable(error);
   }
 }
 
 /** The one-line summary the workflow gave an activity, local activity or timer. */
 export function summaryOf(event: HistoryEvent): string | undefined {
-  const summary = decoded(event.userMetadata?.summary as Payload | undefined);
+  const summary = decodePayload(event.userMetadata?.summary as Payload | undefined);
   return typeof summary === 'string' ? summary : undefined;
 }
 
@@ -40,7 +44,7 @@ export function localActivityOf(event: HistoryEvent): LocalActivityCall | undefi
     marker?.markerName !== localActivityMarkerName
   )
     return undefined;
-  const data = decoded(marker.details?.data?.payloads?.[0] as Payload | undefined) as
+  const data = decodePayload(marker.details?.data?.payloads?.[0] as Payload | undefined) as
     | { activity_type?: string; attempt?: number }
     | undefined;
   return {

@@ -6,14 +6,14 @@ import type { ReconcileSinks } from '../workflows/definitions.js';
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'capdt_process_' });
 
-export const reconciles = new Counter({
+const reconciles = new Counter({
   name: 'capdt_reconciles_total',
   help: 'Reconciles of DockerClusters, by outcome (the phase reached, or failed).',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
 
-export const activityDuration = new Histogram({
+const activityDuration = new Histogram({
   name: 'capdt_activity_duration_seconds',
   help: 'Duration of activity attempts, by activity and result.',
   labelNames: ['activity', 'result'] as const,

@@ -3,7 +3,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../logger.js';
 
-export interface LeaderElectionOptions {
+interface LeaderElectionOptions {
   kubeConfig: k8s.KubeConfig;
   namespace: string;
   name: string;

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { signalWithStart } from '../workflows/client.js';
 import { changedSignal } from '../workflows/definitions.js';
 
-export interface SignallerOptions {
+interface SignallerOptions {
   client: Client;
   taskQueue: string;
   resyncSeconds: number;

@@ -28,7 +28,7 @@ import { Signaller } from './signaller.js';
 /** Logged once the watcher lists and watches everything (tests and operators wait for it). */
 export const watchingMessage = 'watching DockerClusters, Clusters, control-plane Machines and ConfigMaps';
 
-export interface WatcherOptions {
+interface WatcherOptions {
   kubeConfig: k8s.KubeConfig;
   signaller: Signaller;
   logger: Logger;
@@ -81,7 +81,7 @@ function configMapInformer(options: WatcherOptions) {
   return k8s.makeInformer<k8s.V1ConfigMap>(options.kubeConfig, path, list);
 }
 
-export function startWatcher(options: WatcherOptions): Watcher {
+function startWatcher(options: WatcherOptions): Watcher {
   const { signaller, logger } = options;
   const dockerClusters = informerFor<DockerCluster>(options, dockerClusterResource);
   const clusters = informerFor<Cluster>(options, clusterResource);

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { readContainerFile } from '../../src/activities/container-files.js';
 import { configPath } from '../../src/activities/load-balancer.js';
 import { conditionTypes } from '../../src/api/dockercluster.js';
+import { readContainerFile } from '../support/container-files.js';
 import { capdStyleTemplate } from '../support/haproxy-templates.js';
 import { TestObjects } from '../support/objects.js';
 import { type RunningProvider, startProvider } from '../support/provider.js';

@@ -7,11 +7,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import Docker from 'dockerode';
-import {
-  readContainerFile,
-  writeContainerFile,
-  writeContainerFiles,
-} from '../../src/activities/container-files.js';
+import { writeContainerFiles } from '../../src/activities/container-files.js';
 import { create, findOwned, retire } from '../../src/activities/docker/container.js';
 import { createDockerActivities } from '../../src/activities/docker.js';
 import {
@@ -29,6 +25,7 @@ import {
 } from '../../src/activities/load-balancer.js';
 import type { LoadBalancerSpec } from '../../src/activities/types.js';
 import type { DockerClusterRef } from '../../src/api/refs.js';
+import { readContainerFile, writeContainerFile } from '../support/container-files.js';
 import { capdStyleTemplate } from '../support/haproxy-templates.js';
 import {
   eventually,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { readContainerFile, writeContainerFile } from '../../src/activities/container-files.js';
+import { readContainerFile, writeContainerFile } from '../support/container-files.js';
 import { docker, eventually, stackEnv, uniqueName } from '../support/stack.js';
 
 const configPath = '/usr/local/etc/haproxy/haproxy.cfg';

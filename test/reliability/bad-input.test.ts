@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import proto from '@temporalio/proto';
-import { readContainerFile } from '../../src/activities/container-files.js';
 import { configPath, haproxyConfig } from '../../src/activities/load-balancer.js';
 import { managedByAnnotation, pausedAnnotation } from '../../src/api/capi.js';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../../src/api/dockercluster.js';
 import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import type { ReconcileState } from '../../src/workflows/definitions.js';
+import { readContainerFile } from '../support/container-files.js';
 import { TestObjects } from '../support/objects.js';
 import { ProviderProcesses } from '../support/provider-processes.js';
 import { activityCalls, converged, record, seconds } from '../support/reliability.js';

@@ -4,12 +4,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import searchAttributes from '../../src/api/search-attributes.json' with { type: 'json' };
 import { loadConfig, settingNames } from '../../src/config.js';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { repoRoot } from '../support/stack.js';
 
 interface Service {
   image?: string;

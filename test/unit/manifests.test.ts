@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { renderManifest } from '../../scripts/generate.js';
 import { generatedManifests } from '../../src/api/manifests.js';
+import { repoRoot } from '../support/stack.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const crdPath = 'config/crd/infrastructure.cluster.x-k8s.io_dockerclusters.yaml';
 
 function committed(path: string): string {
