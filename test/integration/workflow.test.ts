@@ -13,8 +13,9 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { DockerClusterRef, LoadBalancerSpec } from '../../src/activities/types.js';
+import type { LoadBalancerSpec } from '../../src/activities/types.js';
 import { finalizer } from '../../src/api/dockercluster.js';
+import { type DockerClusterRef, workflowIdOf } from '../../src/api/refs.js';
 import { logger } from '../../src/logger.js';
 import { metricSinks } from '../../src/observability/metrics.js';
 import { Signaller } from '../../src/watcher/signaller.js';
@@ -27,7 +28,6 @@ import {
   reconcileWorkflowType,
   resumeSignal,
   stateQuery,
-  workflowIdOf,
 } from '../../src/workflows/definitions.js';
 import type { reconcileDockerCluster } from '../../src/workflows/reconcile-docker-cluster.js';
 import { eventually, quietTemporalRuntime, stackEnv, uniqueName } from '../support/stack.js';
