@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts: brings the local stack up unless KUBECONFIG and TEMPORAL_ADDRESS point elsewhere, and
 # fills with the stack's values only what the environment leaves unset.
 use_local_stack() {
