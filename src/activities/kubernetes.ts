@@ -102,6 +102,33 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
     return object;
   }
 
+  /**
+   * Refuses an address that is another DockerCluster's endpoint already: its load balancer is gone for a moment
+   * (removed by hand, lost with the engine), and a new one took the address meanwhile. Read after the new load
+   * balancer holds the address, so no endpoint written later can name it too.
+   */
+  async function requireEndpointUnclaimed(ref: DockerClusterRef, host: string, action: string) {
+    let list: { items: DockerCluster[] };
+    try {
+      list = (await objects.listClusterCustomObject(dockerClusterResource)) as { items: DockerCluster[] };
+    } catch (error) {
+      return explain(`${action}: listing DockerClusters`, error);
+    }
+    const claimant = list.items.find(
+      (other) =>
+        other.metadata.uid !== ref.uid &&
+        other.spec?.controlPlaneEndpoint?.host === host &&
+        other.metadata.annotations?.[endpointFromLoadBalancerAnnotation] === 'true',
+    );
+    if (!claimant) return;
+    throw ApplicationFailure.nonRetryable(
+      `${action}: the load balancer's address ${host} is already the endpoint of DockerCluster ` +
+        `${claimant.metadata.namespace}/${claimant.metadata.name}, whose load balancer is missing; ` +
+        'the endpoint is not written, and the load balancer is re-created on another address',
+      'EndpointTaken',
+    );
+  }
+
   /** A merge patch that only applies to the version read, so concurrent writers are never overwritten. */
   async function patchVersion(
     object: DockerCluster,
@@ -227,6 +254,7 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
       const current = object.spec?.controlPlaneEndpoint ?? {};
       const wanted = { host: current.host || loadBalancer.host, port: current.port || loadBalancer.port };
       if (!isDeepStrictEqual(current, wanted)) {
+        if (!current.host) await requireEndpointUnclaimed(ref, loadBalancer.host, action);
         const annotations = current.host ? {} : { [endpointFromLoadBalancerAnnotation]: 'true' };
         object = await patchVersion(
           object,

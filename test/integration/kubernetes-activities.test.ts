@@ -14,7 +14,7 @@ import {
 } from '../../src/api/dockercluster.js';
 import type { DockerClusterRef } from '../../src/api/refs.js';
 import { mergePatch } from '../../src/clients.js';
-import { createNamespace, eventually, kubeConfig, uniqueName } from '../support/stack.js';
+import { createNamespace, eventually, kubeConfig, uniqueName, uniqueSubnet } from '../support/stack.js';
 
 const dockerClusters = {
   group: 'infrastructure.cluster.x-k8s.io',
@@ -340,14 +340,18 @@ describe('Kubernetes activities on the real API server', () => {
   });
 
   describe('setControlPlaneEndpoint', () => {
+    /** A load balancer's address no DockerCluster left by an earlier run has as its endpoint. */
+    const freshAddress = (host: number) => uniqueSubnet().replace(/0\/24$/, String(host));
+
     it('fills host and port when empty, and bumps generation only once across two calls', async () => {
       const ref = await createDockerCluster();
-      await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
+      const host = freshAddress(5);
+      await activities.setControlPlaneEndpoint(ref, { host, port: 6443 });
       const once = await readDockerCluster(ref);
-      await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
+      await activities.setControlPlaneEndpoint(ref, { host, port: 6443 });
       const twice = await readDockerCluster(ref);
 
-      assert.deepEqual(twice.spec?.controlPlaneEndpoint, { host: '172.18.0.5', port: 6443 });
+      assert.deepEqual(twice.spec?.controlPlaneEndpoint, { host, port: 6443 });
       assert.equal(once.metadata.generation, 2);
       assert.equal(twice.metadata.generation, 2);
       assert.equal(twice.metadata.resourceVersion, once.metadata.resourceVersion);
@@ -355,16 +359,14 @@ describe('Kubernetes activities on the real API server', () => {
 
     it('marks a host it filled in; the API server refuses to move a set endpoint', async () => {
       const ref = await createDockerCluster();
-      await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
+      const host = freshAddress(5);
+      await activities.setControlPlaneEndpoint(ref, { host, port: 6443 });
       const filled = await readDockerCluster(ref);
       assert.equal(filled.metadata.annotations?.[endpointFromLoadBalancerAnnotation], 'true');
       assert.equal((await activities.getDockerCluster(ref))?.endpointFromLoadBalancer, true);
 
       await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.8', port: 6443 });
-      assert.deepEqual((await readDockerCluster(ref)).spec?.controlPlaneEndpoint, {
-        host: '172.18.0.5',
-        port: 6443,
-      });
+      assert.deepEqual((await readDockerCluster(ref)).spec?.controlPlaneEndpoint, { host, port: 6443 });
       await assert.rejects(
         objects.patchNamespacedCustomObject(
           {
@@ -380,6 +382,24 @@ describe('Kubernetes activities on the real API server', () => {
           error.code === 422 &&
           /controlPlaneEndpoint cannot be changed once its host is set/.test(String(error.body)),
       );
+    });
+
+    it("refuses another DockerCluster's endpoint, naming that DockerCluster, and writes nothing", async () => {
+      const holder = await createDockerCluster();
+      const host = freshAddress(7);
+      await activities.setControlPlaneEndpoint(holder, { host, port: 6443 });
+      const ref = await createDockerCluster();
+      const before = await readDockerCluster(ref);
+
+      await assert.rejects(
+        activities.setControlPlaneEndpoint(ref, { host, port: 6443 }),
+        (error) =>
+          isFailure('EndpointTaken')(error) &&
+          new RegExp(`${host.replaceAll('.', '\\.')}.*DockerCluster ${namespace}/${holder.name}`).test(
+            (error as Error).message,
+          ),
+      );
+      assert.equal((await readDockerCluster(ref)).metadata.resourceVersion, before.metadata.resourceVersion);
     });
 
     it('writes nothing for a host the user set: the API server gave it the default port', async () => {
@@ -407,7 +427,7 @@ describe('Kubernetes activities on the real API server', () => {
 
     it('keeps loadbalancerImage and the rest of spec', async () => {
       const ref = await createDockerCluster({}, { loadbalancerImage: 'registry.example/haproxy:1' });
-      await activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 6443 });
+      await activities.setControlPlaneEndpoint(ref, { host: freshAddress(5), port: 6443 });
       const current = await readDockerCluster(ref);
       assert.equal(current.spec?.loadbalancerImage, 'registry.example/haproxy:1');
     });
@@ -415,7 +435,7 @@ describe('Kubernetes activities on the real API server', () => {
     it('fails without retrying when the API server rejects the endpoint', async () => {
       const ref = await createDockerCluster();
       await assert.rejects(
-        activities.setControlPlaneEndpoint(ref, { host: '172.18.0.5', port: 70000 }),
+        activities.setControlPlaneEndpoint(ref, { host: freshAddress(5), port: 70000 }),
         isFailure('Invalid'),
       );
       assert.equal((await readDockerCluster(ref)).spec?.controlPlaneEndpoint, undefined);
