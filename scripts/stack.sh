@@ -17,6 +17,9 @@
 #   stack.sh kubeconfig USER [GROUP]   write a kubeconfig for a client-certificate identity, print its path
 #   stack.sh control-plane-image   build (once) an image with the stack's etcd and kube-apiserver, print its
 #                     name: tests run control-plane API servers in containers behind a load balancer
+#   stack.sh engine2 up|down   a second Docker engine, for tests of a fleet of engines (not started by `up`,
+#                     stopped by `down`): its own socket ($CAPDT_STACK_DIR/docker2.sock, CAPDT_DOCKER_HOST_2 in
+#                     `env`), data, bridge and subnet, with the HAProxy image loaded
 #   stack.sh clean    down, then delete all state (etcd data, Temporal database, certificates)
 set -euo pipefail
 
@@ -61,7 +64,9 @@ cmd_up() {
 }
 
 cmd_down() {
-  for name in temporal capi-manager kube-controller-manager kube-apiserver etcd dockerd; do stop_process "$name"; done
+  for name in temporal capi-manager kube-controller-manager kube-apiserver etcd; do stop_process "$name"; done
+  engine2_down
+  stop_process dockerd
 }
 
 cmd_stop() { # part
@@ -84,11 +89,18 @@ export CAPDT_LB_IMAGE=$(lb_image)
 export CAPDT_STACK_DIR=$STATE
 export PATH="$TOOLS:\$PATH"
 EOF
+  if pid_alive dockerd2; then echo "export CAPDT_DOCKER_HOST_2=$(engine2_host)"; fi
 }
 
 cmd_status() { # exits non-zero unless every part is up
   local all=0
   if docker info >/dev/null 2>&1; then echo "docker: up"; else echo "docker: down"; all=1; fi
+  # Optional, so it counts for nothing in the exit status.
+  if pid_alive dockerd2 && engine2_docker info >/dev/null 2>&1; then
+    echo "docker (engine2): up (pid $(cat "$RUN/dockerd2.pid"), $(engine2_host))"
+  else
+    echo "docker (engine2): down"
+  fi
   if docker image inspect "$(lb_image)" >/dev/null 2>&1; then echo "haproxy image: $(lb_image)"; else echo "haproxy image: missing"; all=1; fi
   for name in etcd kube-apiserver kube-controller-manager capi-manager temporal; do
     if pid_alive "$name"; then echo "$name: up (pid $(cat "$RUN/$name.pid"), port $(port_of "$name"))"; else echo "$name: down"; all=1; fi
@@ -105,6 +117,14 @@ cmd_kubeconfig() { # user [group]
   [ -f "$PKI/$user.crt" ] || sign_cert client-ca "$user" "/CN=$user${group:+/O=$group}" "" clientAuth
   write_kubeconfig "$user" "$STATE/kubeconfig-$user"
   echo "$STATE/kubeconfig-$user"
+}
+
+cmd_engine2() { # up | down
+  case "${1:-}" in
+    up) engine2_up ;;
+    down) engine2_down ;;
+    *) die "usage: stack.sh engine2 up|down" ;;
+  esac
 }
 
 cmd_clean() {
@@ -125,6 +145,7 @@ case "${1:-}" in
   temporal-image) docker_up && temporal_image_up ;;
   kubeconfig) shift; cmd_kubeconfig "$@" ;;
   control-plane-image) docker_up && control_plane_image ;;
+  engine2) shift; cmd_engine2 "$@" ;;
   clean) cmd_clean ;;
   *) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2 ;;
 esac

@@ -1,0 +1,58 @@
+// The stack's second Docker engine (scripts/stack.sh engine2) runs the HAProxy image on its own: its containers
+// serve on 127.0.0.1 and the first engine does not see them.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import Docker from 'dockerode';
+import { docker, eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
+
+function stack(...args: string[]): string {
+  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' });
+}
+
+/** The second engine's address as `stack.sh env` exports it: only while it is up. */
+function engine2Host(): string | undefined {
+  return /^export CAPDT_DOCKER_HOST_2=unix:\/\/(.+)$/m.exec(stack('env'))?.[1];
+}
+
+describe('the second Docker engine', () => {
+  // Left as found: stopped again when this test started it.
+  const startedHere = engine2Host() === undefined;
+  let engine2: Docker;
+  let container: Docker.Container | undefined;
+
+  before(() => {
+    if (startedHere) stack('engine2', 'up');
+    const socketPath = engine2Host();
+    assert.ok(socketPath, "'stack.sh env' exports CAPDT_DOCKER_HOST_2 once the second engine is up");
+    engine2 = new Docker({ socketPath });
+  });
+
+  after(async () => {
+    await container?.remove({ force: true, v: true });
+    if (startedHere) stack('engine2', 'down');
+  });
+
+  it('serves the HAProxy image on 127.0.0.1 from a container that the first engine does not see', async () => {
+    const name = uniqueName('engine2-haproxy');
+    container = await engine2.createContainer({
+      name,
+      Image: stackEnv('CAPDT_LB_IMAGE'),
+      ExposedPorts: { '8404/tcp': {} },
+      HostConfig: { PortBindings: { '8404/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    });
+    await container.start();
+    const binding = (await container.inspect()).NetworkSettings.Ports['8404/tcp']?.[0];
+    assert.equal(binding?.HostIp, '127.0.0.1');
+
+    const page = await eventually('the stats page of the container on the second engine', async () => {
+      const response = await fetch(`http://127.0.0.1:${binding?.HostPort}/stats`);
+      return response.ok ? await response.text() : undefined;
+    });
+    assert.match(page, /Statistics Report for HAProxy/);
+
+    const byName = { all: true, filters: { name: [name] } };
+    assert.equal((await engine2.listContainers(byName)).length, 1);
+    assert.deepEqual(await docker().listContainers(byName), [], 'the first engine has no such container');
+  });
+});
