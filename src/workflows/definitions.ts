@@ -36,6 +36,11 @@ export interface ReconcileInput {
   resyncInterval?: Duration;
   /** Continue as new past this many history events, even before the server suggests it (default 5000). */
   maxHistoryEvents?: number;
+  /**
+   * How soon a failed pass is tried again: after `initial` (default 5 s), doubling with each failure in a row up
+   * to `maximum` (default 10 minutes).
+   */
+  failureBackoff?: { initial?: Duration; maximum?: Duration };
   /** What a previous run handed over through continue-as-new. */
   carried?: { state: ReconcileState; operatorPause?: string };
 }
