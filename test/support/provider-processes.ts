@@ -70,6 +70,8 @@ export class ProviderProcesses {
   readonly subnet = uniqueSubnet();
   readonly crashMarkers = mkdtempSync(join(tmpdir(), 'capdt-crash-'));
   worker?: ProviderProcess;
+  /** Workers beside `worker` on the same task queue, as a Deployment with more replicas runs them. */
+  readonly moreWorkers: ProviderProcess[] = [];
   watcher?: ProviderProcess;
   client!: Client;
   private connection?: Connection;
@@ -124,6 +126,14 @@ export class ProviderProcesses {
     return this.worker;
   }
 
+  /** Starts one more worker; `worker` stays the first one. */
+  async startAnotherWorker(): Promise<ProviderProcess> {
+    const worker = this.spawn('src/main.ts', ['worker']);
+    this.moreWorkers.push(worker);
+    await worker.untilLogged('worker running');
+    return worker;
+  }
+
   async startWatcher(): Promise<ProviderProcess> {
     this.watcher = this.spawn('src/main.ts', ['watcher']);
     await this.watcher.untilLogged(watchingMessage);
@@ -131,7 +141,7 @@ export class ProviderProcesses {
   }
 
   async stop(): Promise<void> {
-    await this.worker?.kill('SIGTERM');
+    for (const worker of [this.worker, ...this.moreWorkers]) await worker?.kill('SIGTERM');
     await this.watcher?.kill('SIGTERM');
     await this.connection?.close();
     await this.identity?.remove();

@@ -1,0 +1,123 @@
+// Scaling out as Temporal users do: more than one worker on one Docker engine, workers killed -9 while load
+// balancers are created, rolled to another image and deleted at once. No endpoint is ever handed to another
+// Cluster: the addresses are reserved in Docker (labels, exact addresses asked for), not in a worker's memory.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { DockerCluster } from '../../src/api/dockercluster.js';
+import { TestObjects } from '../support/objects.js';
+import { ProviderProcesses } from '../support/provider-processes.js';
+import { converged, record, seconds } from '../support/reliability.js';
+import { docker, stackEnv, uniqueName } from '../support/stack.js';
+
+const group = 'Scaling out';
+
+/** The endpoints of these DockerClusters; fails when two of them share one. */
+async function uniqueEndpoints(objects: TestObjects, names: string[]): Promise<Map<string, string>> {
+  const endpoints = new Map<string, string>();
+  const holders = new Map<string, string>();
+  for (const name of names) {
+    const host = (await objects.read(name))?.spec?.controlPlaneEndpoint?.host;
+    assert.ok(host, `${name} has an endpoint`);
+    assert.equal(holders.get(host), undefined, `${name} and ${holders.get(host)} share the endpoint ${host}`);
+    holders.set(host, name);
+    endpoints.set(name, host);
+  }
+  return endpoints;
+}
+
+for (const workerCount of [1, 2]) {
+  describe(`${workerCount} worker${workerCount > 1 ? 's' : ''} on one engine, killed -9 during churn`, () => {
+    let objects: TestObjects;
+    let provider: ProviderProcesses;
+    const rolledImage = `capd-temporal/haproxy:roll-${uniqueName('scale')}`;
+
+    before(async () => {
+      objects = await TestObjects.inFreshNamespace();
+      provider = new ProviderProcesses({ namespace: objects.namespace });
+      await provider.start();
+      for (let extra = 1; extra < workerCount; extra += 1) await provider.startAnotherWorker();
+      const [repo, tag] = rolledImage.split(':') as [string, string];
+      await docker().getImage(stackEnv('CAPDT_LB_IMAGE')).tag({ repo, tag });
+    });
+
+    after(async () => {
+      await provider.stop();
+      await objects.removeContainers();
+      await docker()
+        .getImage(rolledImage)
+        .remove()
+        .catch(() => undefined);
+    });
+
+    /** Kills each worker in turn with SIGKILL a moment after the churn began, and starts it again. */
+    async function killWorkersInTurn(): Promise<void> {
+      for (let turn = 0; turn < 2; turn += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        const index = turn % workerCount;
+        if (index === 0) {
+          await provider.worker?.kill('SIGKILL');
+          await provider.startWorker();
+        } else {
+          await provider.moreWorkers.splice(index - 1, 1)[0]?.kill('SIGKILL');
+          await provider.startAnotherWorker();
+        }
+      }
+    }
+
+    it('creates, image rolls and deletes at once: one container each, no endpoint shared or moved', {
+      timeout: 600_000,
+    }, async () => {
+      const first = Array.from({ length: 10 }, (_, index) => uniqueName(`first-${index}`));
+      await Promise.all(first.map((name) => objects.createPair(name)));
+      await converged(
+        'the first 10 ready',
+        objects,
+        provider.client,
+        provider.network,
+        { live: first },
+        240_000,
+      );
+      const endpointsBefore = await uniqueEndpoints(objects, first);
+
+      const [deleted, rolled, kept] = [first.slice(0, 3), first.slice(3, 8), first.slice(8)];
+      const added = Array.from({ length: 8 }, (_, index) => uniqueName(`added-${index}`));
+      const deletedObjects = (await Promise.all(
+        deleted.map((name) => objects.read(name)),
+      )) as DockerCluster[];
+      const churned = Date.now();
+      await Promise.all([
+        ...deleted.map((name) => objects.deleteCluster(name)),
+        ...rolled.map((name) => objects.patch(name, { spec: { loadbalancerImage: rolledImage } })),
+        ...added.map((name) => objects.createPair(name)),
+        killWorkersInTurn(),
+      ]);
+      const live = [...rolled, ...kept, ...added];
+      await converged(
+        'after the churn',
+        objects,
+        provider.client,
+        provider.network,
+        { live, deleted: deletedObjects },
+        300_000,
+      );
+      const convergedAfter = seconds(churned);
+
+      const endpoints = await uniqueEndpoints(objects, live);
+      for (const name of [...rolled, ...kept]) {
+        assert.equal(endpoints.get(name), endpointsBefore.get(name), `the endpoint of ${name} did not move`);
+      }
+      for (const name of rolled) {
+        const object = (await objects.read(name)) as DockerCluster;
+        const [container] = await objects.containersOf(object.metadata.uid as string);
+        assert.equal(container?.Image, rolledImage, `${name} runs the rolled image`);
+      }
+      record({
+        group,
+        scenario: `${workerCount} worker${workerCount > 1 ? 's' : ''} on one engine, SIGKILLed during creates, rolls and deletes`,
+        action: `10 ready; then at once 3 Clusters deleted, 5 rolled to another image, 8 created; ${workerCount > 1 ? 'each worker' : 'the worker'} SIGKILLed in turn, twice, and restarted`,
+        result: `${live.length} ready with one container each, ${live.length} distinct endpoints, none moved; 3 gone`,
+        measured: `converged ${convergedAfter} after the churn began`,
+      });
+    });
+  });
+}
