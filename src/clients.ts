@@ -35,6 +35,11 @@ export class ConnectionReusingKubeConfig extends k8s.KubeConfig {
   }
 }
 
+/** Whether the Kubernetes API answered with one of these HTTP status codes. */
+export function isApiError(error: unknown, ...codes: number[]): boolean {
+  return error instanceof k8s.ApiException && codes.includes(error.code);
+}
+
 export function kubeConfigFrom(config: Config): k8s.KubeConfig {
   const kubeConfig = new ConnectionReusingKubeConfig();
   if (config.KUBECONFIG) kubeConfig.loadFromFile(config.KUBECONFIG);

@@ -25,7 +25,8 @@ import {
 import { providerName } from '../api/provider.js';
 import type { DockerClusterRef } from '../api/refs.js';
 import { type PassStatus, statusAfterPass } from '../api/status.js';
-import { mergePatch } from '../clients.js';
+import { isApiError, mergePatch } from '../clients.js';
+import { explain } from './api-failures.js';
 import type {
   Backend,
   ClusterView,
@@ -35,42 +36,6 @@ import type {
   IpFamily,
 } from './types.js';
 import { backendsOf, clusterView, dockerClusterView } from './views.js';
-
-function isApiError(error: unknown, ...codes: number[]): boolean {
-  return error instanceof k8s.ApiException && codes.includes(error.code);
-}
-
-/** Turns API errors that retrying cannot fix into non-retryable failures that say what to do. */
-function explain(action: string, error: unknown): never {
-  if (isApiError(error, 401, 403)) {
-    throw ApplicationFailure.nonRetryable(
-      `${action}: permission denied (${(error as k8s.ApiException<unknown>).code}); grant the provider the ClusterRole in config/rbac/role.yaml`,
-      'PermissionDenied',
-    );
-  }
-  if (isApiError(error, 422)) {
-    throw ApplicationFailure.nonRetryable(
-      `${action}: the API server rejected the change: ${apiMessage(error)}`,
-      'Invalid',
-    );
-  }
-  if (isApiError(error, 409)) {
-    throw ApplicationFailure.retryable(
-      `${action}: the object changed meanwhile; will read it again`,
-      'Conflict',
-    );
-  }
-  throw error;
-}
-
-function apiMessage(error: unknown): string {
-  const body = (error as k8s.ApiException<unknown>).body;
-  try {
-    return (typeof body === 'string' ? JSON.parse(body) : body)?.message ?? String(body);
-  } catch {
-    return String(body);
-  }
-}
 
 export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
   const objects = kubeConfig.makeApiClient(k8s.CustomObjectsApi);

@@ -1,7 +1,7 @@
 // The CLI's reads of DockerClusters, with a short timeout and errors that say which API server failed.
 import * as k8s from '@kubernetes/client-node';
 import { type DockerCluster, dockerClusterResource } from '../api/dockercluster.js';
-import { kubeConfigFrom } from '../clients.js';
+import { isApiError, kubeConfigFrom } from '../clients.js';
 import type { Config } from '../config.js';
 import { CliError, exitCodes, KubernetesUnreachableError, NotFoundError } from './errors.js';
 
@@ -54,7 +54,7 @@ export class DockerClusters {
         timeout,
       )) as DockerCluster;
     } catch (error) {
-      if (error instanceof k8s.ApiException && error.code === 404 && isObjectNotFound(error.body)) {
+      if (isApiError(error, 404) && isObjectNotFound((error as k8s.ApiException<unknown>).body)) {
         throw new NotFoundError(namespace, name);
       }
       throw this.failure(error);

@@ -1,6 +1,7 @@
 // Leader election on a coordination.k8s.io Lease, so that of several watchers only one watches and signals.
 // The lease is written with its resourceVersion, so two candidates can never both take it.
 import * as k8s from '@kubernetes/client-node';
+import { isApiError } from '../clients.js';
 import type { Logger } from '../logger.js';
 
 interface LeaderElectionOptions {
@@ -19,10 +20,6 @@ export interface LeaderElection {
   isLeader(): boolean;
   /** Stops leading (giving the lease up at once) or trying. */
   stop(): Promise<void>;
-}
-
-function isApiError(error: unknown, code: number): boolean {
-  return error instanceof k8s.ApiException && error.code === code;
 }
 
 /**
