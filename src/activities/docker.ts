@@ -60,8 +60,8 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     predecessors: Docker.ContainerInfo[],
   ): Promise<string> {
     for (let attempt = 1; ; attempt += 1) {
-      const address =
-        spec.address ?? (await chooseAddress(engine, spec.ipFamily === 'IPv6' ? 'IPv6' : 'IPv4'));
+      const family = spec.ipFamily === 'IPv6' ? 'IPv6' : 'IPv4';
+      const address = spec.address ?? (await chooseAddress(engine, family, spec.avoid));
       const containerId = await create(engine, spec, image, address);
       await installConfig(docker.getContainer(containerId), haproxyConfig(spec));
       for (const predecessor of predecessors.splice(0)) await remove(engine, predecessor.Id);

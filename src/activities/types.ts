@@ -81,6 +81,11 @@ export interface LoadBalancerSpec extends LoadBalancerOwner, LoadBalancerConfig 
   image?: string;
   /** The host port the endpoint port was published on so far: a re-created load balancer keeps it. */
   hostPort?: string;
+  /**
+   * Other DockerClusters' endpoints that the API refused as this one's (their load balancers are missing): a load
+   * balancer without an endpoint of its own yet is moved off them.
+   */
+  avoid?: string[];
 }
 
 /** A load balancer that createLoadBalancer made or found: the later steps address it by its id. */

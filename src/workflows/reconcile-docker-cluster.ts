@@ -62,6 +62,7 @@ function startReconciliation(input: ReconcileInput): Reconciliation {
     changed: false,
     failures: 0,
     pendingEvents: [],
+    endpointsTaken: [],
   };
   setHandler(changedSignal, () => {
     run.changed = true;

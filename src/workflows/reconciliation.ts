@@ -21,6 +21,11 @@ export interface Reconciliation {
   failures: number;
   /** Events are recorded beside the pass, not in its way; each pass waits for its own at the end. */
   pendingEvents: Promise<void>[];
+  /**
+   * Addresses the API server refused as this DockerCluster's endpoint: they are other DockerClusters' endpoints,
+   * whose load balancers are missing. Its load balancer is moved off them until its own endpoint is written.
+   */
+  endpointsTaken: string[];
 }
 
 export type Outcome = { done: true } | { done: false; requeueAfter?: number };
@@ -100,4 +105,10 @@ function describeFailure(error: unknown): string {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure || cause instanceof Error) return cause.message;
   return String(cause);
+}
+
+/** The type of a step's ApplicationFailure (as thrown by the activity), if it is one. */
+export function failureType(error: unknown): string | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }

@@ -13,7 +13,7 @@ import type { DockerClusterRef } from '../api/refs.js';
 import { ownerClusterNameKey } from '../api/search-attributes.js';
 import type { PassStatus } from '../api/status.js';
 import { docker, dockerQuick, kube } from './options.js';
-import { enter, event, logFields, type Outcome, type Reconciliation } from './reconciliation.js';
+import { enter, event, failureType, logFields, type Outcome, type Reconciliation } from './reconciliation.js';
 
 const done: Outcome = { done: true };
 const waitForChange: Outcome = { done: false };
@@ -135,6 +135,7 @@ async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<
     backends,
     ...(dockerCluster.spec.loadbalancerImage && { image: dockerCluster.spec.loadbalancerImage }),
     ...(state.hostPort && { hostPort: state.hostPort }),
+    ...(run.endpointsTaken.length > 0 && { avoid: run.endpointsTaken }),
   });
   const container = loadBalancer.containerId.slice(0, 12);
   if (loadBalancer.replaced) {
@@ -180,11 +181,16 @@ async function ensureEndpoint(
   const declared = dockerCluster.spec.controlPlaneEndpoint;
   if (!declared?.host || !declared.port) {
     const summary = `Set spec.controlPlaneEndpoint ${declared?.host || address.ip}:${port}`;
-    // Our own spec write is part of this pass: the status reports the generation it made.
-    ({ generation: pass.generation } = await kube(summary).setControlPlaneEndpoint(run.ref, {
-      host: address.ip,
-      port,
-    }));
+    try {
+      // Our own spec write is part of this pass: the status reports the generation it made.
+      ({ generation: pass.generation } = await kube(summary).setControlPlaneEndpoint(run.ref, {
+        host: address.ip,
+        port,
+      }));
+    } catch (error) {
+      if (failureType(error) === 'EndpointTaken') run.endpointsTaken.push(address.ip);
+      throw error;
+    }
   } else if (owner.address && address.ip !== owner.address) {
     throw ApplicationFailure.nonRetryable(
       `load balancer ${address.containerId.slice(0, 12)} is on ${address.ip}, not on the endpoint ${owner.address}; the endpoint is not moved`,

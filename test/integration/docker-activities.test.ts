@@ -681,6 +681,22 @@ describe('a replacement interrupted at each of its steps (as by kill -9)', () =>
   });
 });
 
+describe("an address that is another DockerCluster's endpoint in the API", () => {
+  it('moves a load balancer without an endpoint of its own off it, and chooses no such address', async () => {
+    await activities.ensureNetwork();
+    const spec = specFor(newRef());
+    const first = await activities.createLoadBalancer(spec);
+    const taken = (await engine.getContainer(first.containerId).inspect()).NetworkSettings.Networks[network]
+      ?.IPAddress as string;
+
+    const moved = await activities.createLoadBalancer({ ...spec, avoid: [taken] });
+    assert.match(moved.replaced ?? '', new RegExp(`its address ${taken.replaceAll('.', '\\.')} is another`));
+    const details = await engine.getContainer(moved.containerId).inspect();
+    assert.notEqual(details.NetworkSettings.Networks[network]?.IPAddress, taken);
+    assert.equal(details.State.Running, true);
+  });
+});
+
 describe('two DockerClusters with one endpoint (left by an earlier version)', () => {
   it('are both told, each naming the other, and neither load balancer is removed', async () => {
     await activities.ensureNetwork();

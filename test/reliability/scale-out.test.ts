@@ -64,6 +64,43 @@ for (const workerCount of [1, 2]) {
       }
     }
 
+    it('a load balancer removed by hand while its Cluster is paused: a new Cluster does not get its endpoint', {
+      skip: workerCount > 1 && 'one worker is enough: the endpoint is reserved in the API',
+      timeout: 300_000,
+    }, async () => {
+      const [missing, newcomer] = [uniqueName('missing'), uniqueName('newcomer')];
+      await objects.createPair(missing);
+      await converged(`${missing} ready`, objects, provider.client, provider.network, { live: [missing] });
+      const endpoint = (await objects.read(missing))?.spec?.controlPlaneEndpoint?.host;
+      await objects.patchCluster(missing, { spec: { paused: true } });
+      const uid = (await objects.read(missing))?.metadata.uid as string;
+      const [container] = await objects.containersOf(uid);
+      await docker()
+        .getContainer(container?.Id as string)
+        .remove({ force: true });
+
+      const created = Date.now();
+      // The lowest free address of the provider's half is the one just freed: the newcomer's first choice.
+      await objects.createPair(newcomer);
+      await converged(`${newcomer} ready`, objects, provider.client, provider.network, { live: [newcomer] });
+      const readyAfter = seconds(created);
+      const newcomerEndpoint = (await objects.read(newcomer))?.spec?.controlPlaneEndpoint?.host;
+      assert.notEqual(newcomerEndpoint, endpoint, `${newcomer} did not get the endpoint of ${missing}`);
+
+      await objects.patchCluster(missing, { spec: { paused: false } });
+      await converged(`${missing} back`, objects, provider.client, provider.network, { live: [missing] });
+      assert.equal((await objects.read(missing))?.spec?.controlPlaneEndpoint?.host, endpoint);
+      record({
+        group,
+        scenario:
+          'A load balancer removed by hand while its Cluster is paused; a new Cluster created meanwhile',
+        action: `the newcomer's load balancer takes the freed address first (the lowest free one)`,
+        result:
+          'its endpoint write is refused (EndpointTaken, naming the paused DockerCluster); it moves to another address and is ready; the paused one, resumed, is back on its endpoint',
+        measured: `newcomer ready ${readyAfter} after creation (one failed pass, then the 5 s backoff)`,
+      });
+    });
+
     it('creates, image rolls and deletes at once: one container each, no endpoint shared or moved', {
       timeout: 600_000,
     }, async () => {

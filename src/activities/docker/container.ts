@@ -224,6 +224,9 @@ export function mismatch(
   if (spec.address && address !== spec.address) {
     return `it is on ${address ?? 'no address'}, not on the endpoint address ${spec.address}`;
   }
+  if (!spec.address && address && spec.avoid?.includes(address)) {
+    return `its address ${address} is another DockerCluster's endpoint`;
+  }
   const port = `${spec.port}/tcp`;
   const published = running
     ? details.NetworkSettings.Ports?.[port]?.[0]?.HostPort

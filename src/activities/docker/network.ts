@@ -104,15 +104,21 @@ export async function holderOf(engine: Engine, address: string): Promise<string 
  * container holds and no load balancer has reserved (its address label: a container created and not yet
  * started, or a replacement's new container while the old one is being removed). Held addresses are read
  * first, reservations second: an address that moves from an old container to its replacement is seen in one of
- * them. Undefined on a network without a configured subnet of that family: Docker then picks.
+ * them. Addresses to avoid (other DockerClusters' endpoints, from the API) are passed in. Undefined on a network
+ * without a configured subnet of that family: Docker then picks.
  */
-export async function chooseAddress(engine: Engine, family: 'IPv4' | 'IPv6'): Promise<string | undefined> {
+export async function chooseAddress(
+  engine: Engine,
+  family: 'IPv4' | 'IPv6',
+  avoid: string[] = [],
+): Promise<string | undefined> {
   const { docker, settings } = engine;
   const network = await docker.getNetwork(settings.network).inspect();
   const held = endpointsOf(network).flatMap(addressesOf);
   const labelled = await docker.listContainers({ all: true, filters: { label: [addressLabel] } });
   const reserved = new Set([
     ...held,
+    ...avoid.map(canonicalAddress),
     ...labelled
       .map((container) => container.Labels[addressLabel] ?? '')
       .filter((address) => isIP(address) !== 0)
