@@ -3,124 +3,54 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import type proto from '@temporalio/proto';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { pino } from 'pino';
 import type { LoadBalancerSpec } from '../../src/activities/types.js';
 import { finalizer } from '../../src/api/dockercluster.js';
-import { type DockerClusterRef, workflowIdOf } from '../../src/api/refs.js';
-import { logger } from '../../src/logger.js';
+import { workflowIdOf } from '../../src/api/refs.js';
 import { metricSinks } from '../../src/observability/metrics.js';
 import { Signaller } from '../../src/watcher/signaller.js';
-import { workflowsPath } from '../../src/worker.js';
-import {
-  changedSignal,
-  pauseSignal,
-  type ReconcileInput,
-  type ReconcileState,
-  reconcileWorkflowType,
-  resumeSignal,
-  stateQuery,
-} from '../../src/workflows/definitions.js';
-import type { reconcileDockerCluster } from '../../src/workflows/reconcile-docker-cluster.js';
-import { eventually, quietTemporalRuntime, stackEnv, uniqueName } from '../support/stack.js';
+import { changedSignal, pauseSignal, resumeSignal } from '../../src/workflows/definitions.js';
+import { eventually, uniqueName } from '../support/stack.js';
 import {
   ownedDockerCluster,
   ownerCluster,
   type StubWorld,
   stubActivities,
 } from '../support/stub-activities.js';
-
-type Stubs = ReturnType<typeof stubActivities>;
-
-interface Scenario {
-  handle: WorkflowHandle<typeof reconcileDockerCluster>;
-  stubs: Stubs;
-  world: StubWorld;
-  ref: DockerClusterRef;
-  /** Waits until the workflow's state query satisfies the check. */
-  until(what: string, check: (state: ReconcileState) => boolean): Promise<ReconcileState>;
-}
+import { WorkflowRig } from '../support/workflow-rig.js';
 
 describe('reconcile workflow', () => {
-  let bundle: WorkflowBundleWithSourceMap;
-  let connection: Connection;
-  let workerConnection: NativeConnection;
-  let client: Client;
+  let rig: WorkflowRig;
 
   before(async () => {
-    quietTemporalRuntime();
-    bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
-    connection = await Connection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
-    workerConnection = await NativeConnection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
-    client = new Client({ connection });
+    rig = await WorkflowRig.connect();
   });
 
   after(async () => {
-    await connection.close();
-    await workerConnection.close();
+    await rig.close();
   });
-
-  interface ScenarioOptions {
-    failures?: Parameters<typeof stubActivities>[1];
-    input?: Partial<ReconcileInput>;
-  }
-
-  async function scenario(
-    world: Partial<StubWorld>,
-    options: ScenarioOptions,
-    body: (scenario: Scenario) => Promise<void>,
-  ): Promise<void> {
-    const fullWorld: StubWorld = { dockerCluster: null, cluster: null, ip: '172.18.0.2', ...world };
-    const stubs = stubActivities(fullWorld, options.failures);
-    const taskQueue = uniqueName('workflow-test');
-    const worker = await Worker.create({
-      connection: workerConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities: stubs.activities,
-      sinks: metricSinks,
-    });
-    const ref = { namespace: 'default', name: uniqueName('dc'), uid: randomUUID() };
-    await worker.runUntil(async () => {
-      const handle = await client.workflow.start<typeof reconcileDockerCluster>(reconcileWorkflowType, {
-        taskQueue,
-        workflowId: uniqueName('reconcile-test'),
-        args: [{ dockerCluster: ref, resyncInterval: '1 hour', ...options.input }],
-      });
-      const until = (what: string, check: (state: ReconcileState) => boolean) =>
-        eventually(what, async () => {
-          const state = await handle.query(stateQuery);
-          return check(state) ? state : undefined;
-        });
-      try {
-        await body({ handle, stubs, world: fullWorld, ref, until });
-      } finally {
-        await handle.terminate('test finished').catch(() => undefined);
-      }
-    });
-  }
 
   it('completes when the DockerCluster is gone without its finalizer, leaving the container alone', async () => {
     // As after clusterctl move: the object went elsewhere, and its load balancer serves it there.
-    await scenario({ dockerCluster: null, containerId: 'moved' }, {}, async ({ handle, stubs, world }) => {
-      const result = await handle.result();
-      assert.equal(result.phase, 'Deleted');
-      assert.deepEqual(stubs.names(), ['getDockerCluster']);
-      assert.equal(world.containerId, 'moved');
-    });
+    await rig.scenario(
+      { dockerCluster: null, containerId: 'moved' },
+      {},
+      async ({ handle, stubs, world }) => {
+        const result = await handle.result();
+        assert.equal(result.phase, 'Deleted');
+        assert.deepEqual(stubs.names(), ['getDockerCluster']);
+        assert.equal(world.containerId, 'moved');
+      },
+    );
   });
 
   it('leaves an externally managed DockerCluster alone', async () => {
     const dockerCluster = ownedDockerCluster({ managedBy: 'someone-else' });
-    await scenario({ dockerCluster, cluster: ownerCluster() }, {}, async ({ stubs, until }) => {
+    await rig.scenario({ dockerCluster, cluster: ownerCluster() }, {}, async ({ stubs, until }) => {
       await until('ExternallyManaged', (state) => state.phase === 'ExternallyManaged');
       assert.deepEqual(stubs.names(), ['getDockerCluster']);
     });
@@ -129,7 +59,7 @@ describe('reconcile workflow', () => {
   it('waits for the owner reference, then provisions once it is set', async () => {
     const dockerCluster = ownedDockerCluster();
     delete dockerCluster.ownerClusterName;
-    await scenario(
+    await rig.scenario(
       { dockerCluster, cluster: ownerCluster() },
       {},
       async ({ handle, stubs, world, until }) => {
@@ -146,7 +76,7 @@ describe('reconcile workflow', () => {
 
   it('provisions: finalizer, Machines, network, container (configured before it starts), IP, endpoint, ready — in that order', async () => {
     const backends = [{ name: 'cp-0', address: '172.18.0.7', draining: false }];
-    await scenario(
+    await rig.scenario(
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster(), backends },
       {},
       async ({ stubs, until }) => {
@@ -190,7 +120,7 @@ describe('reconcile workflow', () => {
   it('applies a custom HAProxy template to the new load balancer once it runs; a missing ConfigMap is reported', async () => {
     const templateRef = { customHAProxyConfigTemplateRef: { name: 'lb-template' } };
     const dockerCluster = ownedDockerCluster({ spec: { loadBalancer: templateRef } });
-    await scenario(
+    await rig.scenario(
       { dockerCluster, cluster: ownerCluster() },
       {},
       async ({ handle, stubs, world, until }) => {
@@ -227,7 +157,7 @@ describe('reconcile workflow', () => {
     const dockerCluster = ownedDockerCluster({
       spec: { controlPlaneEndpoint: { host: 'api.example.test', port: 7443 } },
     });
-    await scenario({ dockerCluster, cluster: ownerCluster() }, {}, async ({ stubs, until }) => {
+    await rig.scenario({ dockerCluster, cluster: ownerCluster() }, {}, async ({ stubs, until }) => {
       const state = await until('Ready', (s) => s.phase === 'Ready');
       assert.deepEqual(state.endpoint, { host: 'api.example.test', port: 7443 });
       assert.equal(stubs.count('setControlPlaneEndpoint'), 0, 'nothing to write when the spec is complete');
@@ -242,7 +172,7 @@ describe('reconcile workflow', () => {
       endpointFromLoadBalancer: true,
       spec: { controlPlaneEndpoint: { host: '172.18.0.9', port: 6443 } },
     });
-    await scenario(
+    await rig.scenario(
       { dockerCluster, cluster: ownerCluster(), ip: '172.18.0.9', hostPort: '32768' },
       {},
       async ({ stubs, until }) => {
@@ -262,7 +192,7 @@ describe('reconcile workflow', () => {
       endpointFromLoadBalancer: true,
       spec: { controlPlaneEndpoint: { host: '172.18.0.9', port: 6443 } },
     });
-    await scenario(
+    await rig.scenario(
       { dockerCluster, cluster: ownerCluster(), ip: '172.18.0.3' },
       {},
       async ({ stubs, world, until }) => {
@@ -290,7 +220,7 @@ describe('reconcile workflow', () => {
     ],
   ] as const) {
     it(`is paused by ${why}: Paused=True, no infrastructure work, continues when unpaused`, async () => {
-      await scenario(structuredClone(world), {}, async ({ handle, stubs, world: live, until }) => {
+      await rig.scenario(structuredClone(world), {}, async ({ handle, stubs, world: live, until }) => {
         const state = await until('Paused', (s) => s.phase === 'Paused');
         assert.match(state.pausedBy ?? '', expected);
         const paused = stubs.condition('Paused');
@@ -313,7 +243,7 @@ describe('reconcile workflow', () => {
   }
 
   it("is paused by an operator's signal with a reason, and resumes on the resume signal", async () => {
-    await scenario(
+    await rig.scenario(
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
       {},
       async ({ handle, stubs, until }) => {
@@ -345,7 +275,7 @@ describe('reconcile workflow', () => {
 
   it('deletes: container removed, then the finalizer, and completes', async () => {
     const dockerCluster = ownedDockerCluster({ deleting: true, hasFinalizer: true });
-    await scenario(
+    await rig.scenario(
       { dockerCluster, cluster: ownerCluster(), containerId: 'abc' },
       {},
       async ({ handle, stubs }) => {
@@ -366,7 +296,7 @@ describe('reconcile workflow', () => {
   it('removes the finalizer of a DockerCluster deleted before it had an owner', async () => {
     const dockerCluster = ownedDockerCluster({ deleting: true, hasFinalizer: true });
     delete dockerCluster.ownerClusterName;
-    await scenario({ dockerCluster, cluster: null }, {}, async ({ handle, stubs }) => {
+    await rig.scenario({ dockerCluster, cluster: null }, {}, async ({ handle, stubs }) => {
       assert.equal((await handle.result()).phase, 'Deleted');
       assert.equal(stubs.count('removeFinalizer'), 1);
     });
@@ -374,7 +304,7 @@ describe('reconcile workflow', () => {
 
   it('retries a transient activity failure and still becomes ready', async () => {
     const failures = { createLoadBalancer: [new Error('docker engine restarting')] };
-    await scenario(
+    await rig.scenario(
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
       { failures },
       async ({ stubs, until }) => {
@@ -401,10 +331,10 @@ describe('reconcile workflow', () => {
   ] as const) {
     it(`surfaces a non-retryable failure of ${step} as a condition and a Warning event, and does not spin`, async () => {
       const failures = { [step]: [ApplicationFailure.nonRetryable(message, type)] };
-      await scenario(
+      await rig.scenario(
         { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() },
         { failures },
-        async ({ stubs, until }) => {
+        async ({ handle, stubs, until }) => {
           const state = await until('Failing', (s) => s.phase === 'Failing');
           assert.equal(state.lastError, message);
           // The Event and the status are written side by side: wait for both.
@@ -422,7 +352,15 @@ describe('reconcile workflow', () => {
           assert.equal(warning?.message, message);
 
           const failedAt = Date.now();
-          await new Promise((resolve) => setTimeout(resolve, 3_000));
+          // The workflow waits for the next try on a timer, which its history shows.
+          const backoff = await eventually('the backoff timer in the history', async () => {
+            const { events } = await handle.fetchHistory();
+            return (
+              events?.find((event) => event.timerStartedEventAttributes)?.timerStartedEventAttributes ??
+              undefined
+            );
+          });
+          assert.equal(tsToMs(backoff.startToFireTimeout), 5_000);
           assert.equal(stubs.count(step), 1, 'no retry within seconds: the next try is 5 s later');
           await eventually('the slow retry', async () => (stubs.count(step) === 2 ? true : undefined));
           assert.ok(Date.now() - failedAt >= 4_000, 'the workflow retried after its backoff, not at once');
@@ -435,25 +373,29 @@ describe('reconcile workflow', () => {
   it('a late change for a completed DockerCluster starts no new run of its workflow', async () => {
     const stubs = stubActivities({ dockerCluster: null, cluster: null, ip: '172.18.0.2' });
     const taskQueue = uniqueName('signaller-test');
-    const worker = await Worker.create({
-      connection: workerConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities: stubs.activities,
-      sinks: metricSinks,
-    });
+    const worker = await rig.worker(taskQueue, stubs);
     const ref = { namespace: 'default', name: uniqueName('gone'), uid: randomUUID() };
-    const signaller = new Signaller({ client, taskQueue, resyncSeconds: 3600, logger });
+    // The signaller's own log says when it has dealt with a request.
+    const logLines: string[] = [];
+    const capturingLogger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
+    const signaller = new Signaller({
+      client: rig.client,
+      taskQueue,
+      resyncSeconds: 3600,
+      logger: capturingLogger,
+    });
     try {
       await worker.runUntil(async () => {
         signaller.request(ref);
-        const handle = client.workflow.getHandle(workflowIdOf(ref));
+        const handle = rig.client.workflow.getHandle(workflowIdOf(ref));
         const first = await eventually('the first run to complete', async () => {
           const description = await handle.describe().catch(() => undefined);
           return description?.status.name === 'COMPLETED' ? description : undefined;
         });
         signaller.request(ref);
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await eventually('the signaller to find the workflow completed', async () =>
+          logLines.some((line) => line.includes('has completed; not started again')) ? true : undefined,
+        );
         const latest = await handle.describe();
         assert.equal(latest.runId, first.runId, 'no second run');
         assert.equal(stubs.count('getDockerCluster'), 1);
@@ -464,11 +406,11 @@ describe('reconcile workflow', () => {
   });
 
   it('replays a history recorded with this code, as it ran: a provisioning, a change, a pause, a deletion', async () => {
-    // The check every change to the workflow must pass against the histories of the code it replaces: the
-    // same commands in the same order (see "Changing the workflow" in the README).
+    // A history replays with the code that recorded it; test/unit/replay.test.ts replays the committed
+    // histories of earlier code (docs/DEVELOPING.md, "Recording replay histories").
     const world = { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() };
     let history: proto.temporal.api.history.v1.IHistory | undefined;
-    await scenario(world, {}, async ({ handle, until }) => {
+    await rig.scenario(world, {}, async ({ handle, until }) => {
       await until('Ready', (s) => s.phase === 'Ready');
       await handle.signal(changedSignal);
       await until('a second reconcile', (s) => s.reconciles >= 2);
@@ -482,13 +424,13 @@ describe('reconcile workflow', () => {
       history = await handle.fetchHistory();
     });
     assert.ok(history?.events?.length, 'a history was recorded');
-    await Worker.runReplayHistory({ workflowBundle: bundle, sinks: metricSinks }, history);
+    await Worker.runReplayHistory({ workflowBundle: rig.bundle, sinks: metricSinks }, history);
   });
 
   it("keeps an operator's pause across continue-as-new", async () => {
     const input = { maxHistoryEvents: 60 };
     const world = { dockerCluster: ownedDockerCluster(), cluster: ownerCluster() };
-    await scenario(world, { input }, async ({ handle, stubs, until }) => {
+    await rig.scenario(world, { input }, async ({ handle, stubs, until }) => {
       await until('Ready', (s) => s.phase === 'Ready');
       const firstRun = (await handle.describe()).runId;
       await handle.signal(pauseSignal, 'upgrade');
