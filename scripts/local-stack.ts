@@ -5,15 +5,15 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { clusterGroup, clusterKind, clusterVersion } from '../src/api/capi.js';
 import { apiVersion, type DockerClusterSpec, group, kind } from '../src/api/dockercluster.js';
 import { providerClusterRole } from '../src/api/manifests.js';
 import type { PolicyRule } from '../src/api/rbac.js';
 import { ConnectionReusingKubeConfig } from '../src/clients.js';
+import { repoRoot } from './repo-root.js';
 
-export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+export { repoRoot };
 
 export function stackEnv(name: string): string {
   const value = process.env[name];

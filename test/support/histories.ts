@@ -4,11 +4,11 @@
 // under @temporalio/common and @temporalio/proto ("type must be a Type").
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
+import { repoRoot } from '../../scripts/repo-root.js';
 
 const { History } = proto.temporal.api.history.v1;
-export const historiesDir = fileURLToPath(new URL('../histories', import.meta.url));
+export const historiesDir = join(repoRoot, 'test/histories');
 
 export function writeHistory(shape: string, history: proto.temporal.api.history.v1.IHistory): string {
   const file = join(historiesDir, `${shape}.json`);

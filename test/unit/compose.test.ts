@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { repoRoot } from '../../scripts/repo-root.js';
 import searchAttributes from '../../src/api/search-attributes.json' with { type: 'json' };
 import { loadConfig, settingNames } from '../../src/config.js';
-import { repoRoot } from '../support/stack.js';
 
 interface Service {
   image?: string;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../support/stack.js';
+import { repoRoot } from '../../scripts/repo-root.js';
 
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { renderManifest } from '../../scripts/generate.js';
+import { repoRoot } from '../../scripts/repo-root.js';
 import { generatedManifests } from '../../src/api/manifests.js';
-import { repoRoot } from '../support/stack.js';
 
 const crdPath = 'config/crd/infrastructure.cluster.x-k8s.io_dockerclusters.yaml';
 

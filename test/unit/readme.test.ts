@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configurationDoc, configurationWithSettings } from '../../scripts/generate.js';
-import { repoRoot } from '../support/stack.js';
+import { repoRoot } from '../../scripts/repo-root.js';
 
 const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
 const readme = read('README.md');
