@@ -174,14 +174,16 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     const name = uniqueName('infra-first');
     const created = await objects.createDockerCluster(name);
     const uid = created.metadata.uid as string;
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const workflow = client.workflow.getHandle(workflowIdOf(refOf(created)));
+    // Once its workflow waits for the owner, its pass is over: what it did by then is all it does.
+    await eventually('the workflow to wait for the owner', async () =>
+      (await workflow.query(stateQuery)).phase === 'WaitingForOwner' ? true : undefined,
+    );
     const waiting = await objects.read(name);
     assert.equal(waiting?.metadata.finalizers, undefined, 'no finalizer before the owner is known');
     assert.equal(waiting?.status?.ready, undefined);
     assert.deepEqual(await objects.containersOf(uid), []);
-    const state = await client.workflow
-      .getHandle(workflowIdOf(refOf(created)))
-      .query<{ phase: string }>('state');
+    const state = await workflow.query(stateQuery);
     assert.equal(state.phase, 'WaitingForOwner');
 
     const clusterCreated = Date.now();
@@ -192,7 +194,8 @@ describe('the provider with CAPI, end to end, under the least-privilege ClusterR
     record({
       group: scenarioGroup,
       scenario: 'DockerCluster first, then its Cluster',
-      action: 'a DockerCluster created 2 s before the Cluster that names it',
+      action:
+        'a DockerCluster created, then, once its workflow waited for the owner, the Cluster that names it',
       result: 'WaitingForOwner without finalizer or container; provisioned once CAPI set the owner',
       measured: `Cluster created → InfrastructureReady ${seconds(clusterCreated)}`,
     });
