@@ -2,12 +2,15 @@
 // watcher, or both, with the metrics and health endpoint.
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
+import Docker from 'dockerode';
 import { kubeConfigFrom, temporalClientFrom } from './clients.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { logger, routeTemporalLogs, setLogFormat } from './logger.js';
 import { watchRestarts, workflowsRunning } from './observability/metrics.js';
 import { type ReadinessCheck, startHealthServer } from './observability/server.js';
+import { followDockerEvents } from './watcher/docker-events.js';
 import { electLeader } from './watcher/leader-election.js';
+import { Signaller } from './watcher/signaller.js';
 import { startConfiguredWatcher } from './watcher/watcher.js';
 import { createWorker } from './worker.js';
 import { reconcileWorkflowType } from './workflows/definitions.js';
@@ -74,6 +77,31 @@ async function runWatcher(config: Config, ready: ReadinessCheck[]): Promise<Stop
   };
 }
 
+/**
+ * The worker follows the Docker events of the engine it drives: a load balancer stopped, killed or removed is
+ * reconciled at once, not at the next resync. Its DockerCluster's workflow is signalled, never started.
+ */
+async function followLoadBalancerDrift(config: Config): Promise<Stop> {
+  const client = await temporalClientFrom(config);
+  const signaller = new Signaller({
+    client,
+    taskQueue: config.CAPDT_TASK_QUEUE,
+    resyncSeconds: config.CAPDT_RESYNC_SECONDS,
+    logger,
+  });
+  const follower = followDockerEvents({
+    docker: new Docker(),
+    network: config.CAPDT_NETWORK,
+    logger,
+    changed: (ref) => signaller.request(ref, false),
+  });
+  return async () => {
+    follower.stop();
+    signaller.stop();
+    await client.connection.close();
+  };
+}
+
 function untilSignalled(): Promise<void> {
   return new Promise((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
@@ -99,6 +127,7 @@ async function main(): Promise<void> {
     const worker = await createWorker(config);
     ready.push(() => worker.getState() === 'RUNNING');
     running.push(worker.run());
+    running.push(signalled.then(await followLoadBalancerDrift(config)));
     logger.info({ taskQueue: config.CAPDT_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
   }
   if (component !== 'worker') {

@@ -353,7 +353,7 @@ describe('a load balancer through its life', () => {
     assert.deepEqual(await activities.deleteLoadBalancer({ dockerCluster: ref }), { removed: false });
   });
 
-  it('configureLoadBalancer and getLoadBalancerAddress fail retryably once it is gone', async () => {
+  it('configureLoadBalancer and getLoadBalancerAddress fail without retrying once it is gone (the next pass re-creates it)', async () => {
     const configure = await rejectsWithFailure(
       activities.configureLoadBalancer({
         dockerCluster: ref,
@@ -364,12 +364,12 @@ describe('a load balancer through its life', () => {
       }),
       'LoadBalancerMissing',
     );
-    assert.equal(configure.nonRetryable, false);
+    assert.equal(configure.nonRetryable, true);
     const address = await rejectsWithFailure(
       activities.getLoadBalancerAddress({ dockerCluster: ref, containerId, ipFamily: 'IPv4', port: 6443 }),
       'LoadBalancerMissing',
     );
-    assert.equal(address.nonRetryable, false);
+    assert.equal(address.nonRetryable, true);
   });
 });
 

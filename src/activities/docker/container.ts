@@ -264,7 +264,10 @@ export async function requireEndpointUnshared(
   );
 }
 
-/** The container createLoadBalancer returned, inspected; gone since then is retryable (it is re-created). */
+/**
+ * The container createLoadBalancer returned, inspected. Gone since then, it is not retried: the same call cannot
+ * find it again, and the next pass (which its destroy event starts at once) re-creates it.
+ */
 export async function inspectCreated(
   engine: Engine,
   lb: CreatedLoadBalancer,
@@ -273,8 +276,8 @@ export async function inspectCreated(
     return await engine.docker.getContainer(lb.containerId).inspect();
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
-    throw ApplicationFailure.retryable(
-      `the load balancer of DockerCluster ${lb.dockerCluster.namespace}/${lb.dockerCluster.name} does not exist (yet)`,
+    throw ApplicationFailure.nonRetryable(
+      `the load balancer of DockerCluster ${lb.dockerCluster.namespace}/${lb.dockerCluster.name} was removed; it is re-created on the next reconcile`,
       'LoadBalancerMissing',
     );
   }
