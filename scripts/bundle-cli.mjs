@@ -1,15 +1,24 @@
-// Makes dist/cli-bundle/ from the compiled CLI (dist/cli/): the CLI and its dependencies as one CommonJS script,
-// the V8 code cache of that script with every command loaded, and the launcher that runs the two
-// (src/cli/code-cache.ts says why). The directory needs no node_modules.
+// Makes the bundles of the compiled provider (dist/): the workflows as one script, which every worker loads
+// instead of running webpack at its start; and dist/cli-bundle/ from the compiled CLI (dist/cli/): the CLI and
+// its dependencies as one CommonJS script, the V8 code cache of that script with every command loaded, and the
+// launcher that runs the two (src/cli/code-cache.ts says why). dist/cli-bundle/ needs no node_modules.
 // Usage: node scripts/bundle-cli.mjs [dist directory, default dist]
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { build } from 'esbuild';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const out = join(dist, 'cli-bundle');
 rmSync(out, { recursive: true, force: true });
+
+const { workflowsPath, workflowBundlePath } = await import(pathToFileURL(join(dist, 'worker.js')).href);
+const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+// Written whole, then renamed: a worker starting meanwhile loads the previous bundle or this one, never a part.
+const partial = `${workflowBundlePath}.${process.pid}`;
+writeFileSync(partial, code);
+renameSync(partial, workflowBundlePath);
 
 const { bundleFile, codeCacheFile, compileCli } = await import(
   pathToFileURL(join(dist, 'cli/code-cache.js')).href

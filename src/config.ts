@@ -87,6 +87,16 @@ const settings = {
     .max(86_400)
     .default(300)
     .describe('How often an unchanged DockerCluster is checked again to repair drift'),
+  CAPDT_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .refine((value) => value !== 1, 'must be 0 (no cache) or at least 2')
+    .default(200)
+    .describe(
+      "Workflows a worker keeps in memory between their wake-ups (0: none): bounds the worker's memory however many DockerClusters there are. A workflow evicted from the cache is replayed from its history at its next wake-up (a change, or the resync), which costs CPU and time instead",
+    ),
   CAPDT_WATCH_NAMESPACE: z
     .string()
     .regex(dnsLabel, 'must be a namespace name')

@@ -1,4 +1,5 @@
 // The Temporal worker: runs the reconcile workflows and their activities against the real clients.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '@temporalio/activity';
 import {
@@ -10,10 +11,16 @@ import {
 import Docker from 'dockerode';
 import { createActivities } from './activities/index.js';
 import { kubeConfigFrom, temporalConnectionOptions } from './clients.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import { activityTimer, metricSinks } from './observability/metrics.js';
 
 export const workflowsPath = fileURLToPath(import.meta.resolve('./workflows/index.js'));
+
+/**
+ * The workflows as one script, made by `npm run build` from the compiled workflows, so that a worker does not run
+ * webpack at every start. `../dist/` is dist/ from src/ (tsx) and from dist/ alike: both load this one build.
+ */
+export const workflowBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
 /** Often enough for the workflow's heartbeat timeout (10 s); the SDK throttles what it sends. */
 const heartbeatEveryMs = 2_000;
@@ -41,11 +48,15 @@ export async function createWorker(
   config: Config,
   activityInterceptors: ActivityInterceptorsFactory[] = [],
 ): Promise<Worker> {
+  if (!existsSync(workflowBundlePath)) {
+    throw new ConfigError(`the workflow bundle ${workflowBundlePath} is missing: run npm run build`);
+  }
   return await Worker.create({
     connection: await NativeConnection.connect(temporalConnectionOptions(config)),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.CAPDT_TASK_QUEUE,
-    workflowsPath,
+    workflowBundle: { codePath: workflowBundlePath },
+    maxCachedWorkflows: config.CAPDT_MAX_CACHED_WORKFLOWS,
     sinks: metricSinks,
     interceptors: {
       activity: [

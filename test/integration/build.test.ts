@@ -1,10 +1,11 @@
-// The production build (npm run build): src/ compiled by tsconfig.build.json runs with plain node (no tsx), its
-// worker bundles the compiled workflows, polls the stack's Temporal and stops cleanly on SIGTERM; the CLI's
-// bundle runs on its own, without node_modules, with its code cache or without.
+// The production build (npm run build): src/ compiled by tsconfig.build.json runs with plain node (no tsx), the
+// compiled workflows are bundled once, its worker loads that bundle (none: it stops, naming the build), polls the
+// stack's Temporal and stops cleanly on SIGTERM; the CLI's bundle runs on its own, without node_modules, with its
+// code cache or without.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +16,22 @@ import { eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js'
 const run = promisify(execFile);
 // The environment without this test runner's own settings: the programs run as a user runs them.
 const { NODE_OPTIONS: _options, NODE_TEST_CONTEXT: _context, ...plainNode } = process.env;
+const workerEnv = (taskQueue: string) => ({
+  ...plainNode,
+  CAPDT_TASK_QUEUE: taskQueue,
+  LOG_LEVEL: 'info',
+  CAPDT_HTTP_PORT: '0',
+});
+
+/** How a program ended: its exit code (0 when it succeeded) and its output. */
+async function ended(
+  program: Promise<{ stdout: string; stderr: string }>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return await program.then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number | null; stdout: string; stderr: string }) => error,
+  );
+}
 
 interface Poller {
   identity?: string;
@@ -56,17 +73,40 @@ describe('the compiled provider', () => {
     assert.ok(!existsSync(join(dist, 'src')), 'rootDir is src: no dist/src/');
   });
 
+  it('bundles the compiled workflows (dist/workflows/index.js), never src/, into dist/workflow-bundle.js', () => {
+    const bundle = readFileSync(join(dist, 'workflow-bundle.js'), 'utf8');
+    assert.match(bundle, /dist\/workflows\/index\.js/);
+    assert.doesNotMatch(bundle, /src\/workflows/);
+  });
+
+  it('stops a worker whose build has no workflow bundle with exit code 2, naming npm run build', async () => {
+    const bundle = join(dist, 'workflow-bundle.js');
+    const moved = `${bundle}.moved`;
+    renameSync(bundle, moved);
+    try {
+      const result = await ended(
+        run(process.execPath, [join(dist, 'main.js'), 'worker'], {
+          cwd: repoRoot,
+          env: workerEnv(uniqueName('build-test')),
+          timeout: 60_000,
+        }),
+      );
+      assert.equal(result.code, 2, `${result.stdout}${result.stderr}`);
+      assert.match(result.stdout, /the workflow bundle \S+ is missing: run npm run build/);
+    } finally {
+      renameSync(moved, bundle);
+    }
+  });
+
   /** The CLI of the standalone copy: exit 3 is its answer after asking the API server (it loaded, read the
    * kubeconfig and connected). */
   async function assertStandaloneCliAnswers(): Promise<void> {
     const missing = uniqueName('no-such-dockercluster');
-    const result = await run(
-      process.execPath,
-      [join(standalone, 'capd-temporal.mjs'), 'status', `default/${missing}`],
-      { cwd: standalone, env: plainNode },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error,
+    const result = await ended(
+      run(process.execPath, [join(standalone, 'capd-temporal.mjs'), 'status', `default/${missing}`], {
+        cwd: standalone,
+        env: plainNode,
+      }),
     );
     assert.equal(result.code, 3, result.stderr);
     assert.equal(result.stderr, `capd-temporal: DockerCluster default/${missing} not found\n`);
@@ -93,12 +133,12 @@ describe('the compiled provider', () => {
     await assertStandaloneCliAnswers();
   });
 
-  it('runs the worker with plain node until SIGTERM, then exits 0', async () => {
+  it('runs the worker with plain node on the bundle until SIGTERM, then exits 0', async () => {
     const taskQueue = uniqueName('build-test');
     const address = stackEnv('TEMPORAL_ADDRESS');
     const started = spawn(process.execPath, [join(dist, 'main.js'), 'worker'], {
       cwd: repoRoot,
-      env: { ...plainNode, CAPDT_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', CAPDT_HTTP_PORT: '0' },
+      env: workerEnv(taskQueue),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
@@ -133,8 +173,8 @@ describe('the compiled provider', () => {
       throw new Error(`${error.message}\nworker output:\n${output}`, { cause: error });
     });
     assert.deepEqual(pollerTypes, ['activity', 'workflow']);
-    // The workflow bundle is made from the compiled workflows (dist/workflows/index.js), never from src/.
-    assert.doesNotMatch(output, /src\/workflows/);
+    // It loaded the build's bundle: no webpack at its start.
+    assert.doesNotMatch(output, /Workflow bundle created/);
 
     started.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
