@@ -3,6 +3,7 @@
 // the network, the container's life and HAProxy are in ./docker/.
 import { ApplicationFailure } from '@temporalio/activity';
 import type Docker from 'dockerode';
+import { requireEndpointUnshared } from './docker/claims.js';
 import {
   create,
   ensureImage,
@@ -11,7 +12,6 @@ import {
   isAddressInUse,
   mismatch,
   remove,
-  requireEndpointUnshared,
   retire,
   start,
 } from './docker/container.js';

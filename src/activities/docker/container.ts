@@ -18,17 +18,14 @@ import {
   statsPort,
 } from '../load-balancer.js';
 import type { CreatedLoadBalancer, LoadBalancerOwner, LoadBalancerSpec } from '../types.js';
-import { addressOn, type Engine, messageOf, statusOf } from './engine.js';
+import { describeContainer } from './claims.js';
+import { addressOn, type Engine, messageOf, nameOf, statusOf } from './engine.js';
 import { holderOf } from './network.js';
 
 /** A DockerCluster's containers: the one that serves, and those of a replacement that was under way. */
 export interface OwnedContainers {
   current?: Docker.ContainerInfo;
   retired: Docker.ContainerInfo[];
-}
-
-function nameOf(container: Docker.ContainerInfo): string {
-  return container.Names[0]?.replace(/^\//, '') ?? container.Id;
 }
 
 /**
@@ -100,20 +97,6 @@ export async function ensureImage(engine: Engine, image: string): Promise<void> 
       'ImageNotFound',
     );
   }
-}
-
-/** A container named in a message, with the DockerCluster it serves when it is a load balancer of ours. */
-async function describeContainer(engine: Engine, name: string): Promise<string> {
-  const labels = await engine.docker
-    .getContainer(name)
-    .inspect()
-    .then((details) => details.Config.Labels ?? {})
-    .catch(() => ({}) as Record<string, string>);
-  const namespace = labels[ownerNamespaceLabel];
-  const owner = labels[ownerNameLabel];
-  return namespace && owner
-    ? `container ${name} (the load balancer of DockerCluster ${namespace}/${owner})`
-    : `container ${name}`;
 }
 
 function addressOutsideNetwork(engine: Engine, spec: LoadBalancerSpec, error: unknown): ApplicationFailure {
@@ -235,33 +218,6 @@ export function mismatch(
     return `it publishes port ${spec.port} on host port ${published || 'none'}, not ${spec.hostPort}`;
   }
   return undefined;
-}
-
-/**
- * Fails when another DockerCluster's load balancer was made for the same endpoint address: two Clusters with
- * one endpoint (left by an earlier version, or a load balancer removed by hand at the worst moment). Both are
- * told, each naming the other; nothing is removed.
- */
-export async function requireEndpointUnshared(
-  engine: Engine,
-  spec: LoadBalancerSpec,
-  ownId: string,
-): Promise<void> {
-  if (!spec.address) return;
-  const claims = await engine.docker.listContainers({
-    all: true,
-    filters: { label: [`${endpointLabel}=${spec.address}`] },
-  });
-  const other = claims.find(
-    (claim) => claim.Id !== ownId && claim.Labels[ownerUidLabel] !== spec.dockerCluster.uid,
-  );
-  if (!other) return;
-  throw ApplicationFailure.nonRetryable(
-    `the endpoint address ${spec.address} of DockerCluster ${spec.dockerCluster.namespace}/${spec.dockerCluster.name} ` +
-      `is also the endpoint of ${await describeContainer(engine, nameOf(other))}: two Clusters must not share ` +
-      'an endpoint; delete one of them',
-    'EndpointShared',
-  );
 }
 
 /**

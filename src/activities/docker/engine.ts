@@ -44,3 +44,8 @@ export function addressOn(
   const network = info.NetworkSettings.Networks[engine.settings.network];
   return (family === 'IPv6' ? network?.GlobalIPv6Address : network?.IPAddress) || undefined;
 }
+
+/** A listed container's name, without Docker's leading slash. */
+export function nameOf(container: Docker.ContainerInfo): string {
+  return container.Names[0]?.replace(/^\//, '') ?? container.Id;
+}
