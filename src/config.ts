@@ -85,8 +85,10 @@ const settings = {
     .int()
     .min(1)
     .max(86_400)
-    .default(300)
-    .describe('How often an unchanged DockerCluster is checked again to repair drift'),
+    .default(3600)
+    .describe(
+      "How often an unchanged DockerCluster is checked again: a safety net, since the worker repairs drift from the Docker engine's events at once",
+    ),
   CAPDT_MAX_CACHED_WORKFLOWS: z.coerce
     .number()
     .int()

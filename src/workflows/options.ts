@@ -55,7 +55,7 @@ export const docker = (summary: string) =>
   });
 export const { metrics } = proxySinks<ReconcileSinks>();
 
-const defaultResyncInterval = '5 minutes';
+const defaultResyncInterval = '1 hour';
 const defaultFailureBackoff = { initial: '5 seconds', maximum: '10 minutes' } as const;
 /** Bounds the history of an idle DockerCluster even before the server suggests continuing as new. */
 export const defaultMaxHistoryEvents = 5_000;

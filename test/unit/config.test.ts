@@ -17,14 +17,14 @@ describe('loadConfig', () => {
     assert.equal(config.CAPDT_NETWORK, 'kind');
     assert.equal(config.CAPDT_HOST_IP, '127.0.0.1');
     assert.equal(config.CAPDT_LB_IMAGE, 'kindest/haproxy:v20230606-42a2262b');
-    assert.equal(config.CAPDT_RESYNC_SECONDS, 300);
+    assert.equal(config.CAPDT_RESYNC_SECONDS, 3600);
   });
 
   it('treats empty values as unset', () => {
     const config = loadConfig({ CAPDT_NETWORK: '', CAPDT_HOST_IP: '', CAPDT_RESYNC_SECONDS: '' });
     assert.equal(config.CAPDT_NETWORK, 'kind');
     assert.equal(config.CAPDT_HOST_IP, '127.0.0.1');
-    assert.equal(config.CAPDT_RESYNC_SECONDS, 300);
+    assert.equal(config.CAPDT_RESYNC_SECONDS, 3600);
   });
 
   it('takes valid values from the environment', () => {
