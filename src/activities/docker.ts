@@ -98,7 +98,9 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     async createLoadBalancer(
       spec: LoadBalancerSpec,
     ): Promise<{ containerId: string; created: boolean; replaced?: string }> {
-      const { current, retired } = await findOwned(engine, spec);
+      const owned = await findOwned(engine, spec);
+      const { retired } = owned;
+      let { current } = owned;
       let replaced: string | undefined;
       if (current) {
         // What a replacement under way left: the current container carries the same address label.
@@ -106,11 +108,18 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
         replaced = mismatch(engine, await docker.getContainer(current.Id).inspect(), spec);
         if (!replaced) {
           await requireEndpointUnshared(engine, spec, current.Id);
-          if (current.State !== 'running') {
-            await writeConfig(docker.getContainer(current.Id), haproxyConfig(spec), true);
+          if (current.State === 'running') return { containerId: current.Id, created: false };
+          await writeConfig(docker.getContainer(current.Id), haproxyConfig(spec), true);
+          try {
             await start(engine, current.Id, spec);
+            return { containerId: current.Id, created: false };
+          } catch (error) {
+            // Made by an attempt that died before it started it, on an address another load balancer took since:
+            // without an endpoint to keep, it is made again on another one.
+            if (spec.address || !isAddressInUse(error)) throw error;
+            await remove(engine, current.Id);
+            current = undefined;
           }
-          return { containerId: current.Id, created: false };
         }
       }
 

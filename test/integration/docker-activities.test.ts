@@ -679,6 +679,17 @@ describe('a replacement interrupted at each of its steps (as by kill -9)', () =>
     await newcomerAvoids(spec.address);
     await finished(spec);
   });
+
+  it('of a load balancer adopted under a new uid (clusterctl move), after its successor was created', async () => {
+    const spec = await pinnedLoadBalancer();
+    const moved = { ...spec, dockerCluster: { ...spec.dockerCluster, uid: randomUUID() } };
+    usedRefs.push(moved.dockerCluster);
+    const { current } = await findOwned(engineOf, moved);
+    const retired = await retire(engineOf, current as Docker.ContainerInfo);
+    await create(engineOf, moved, image, moved.address);
+    await finished(moved);
+    assert.equal(await inspectOrNothing(retired.Id), undefined, 'the adopted container it replaced is gone');
+  });
 });
 
 describe("an address that is another DockerCluster's endpoint in the API", () => {

@@ -12,10 +12,10 @@ describe('splitSubnet', () => {
     });
   });
 
-  it('does the same for an IPv6 subnet', () => {
+  it("leaves Docker the upper half of an IPv6 subnet's first 2^32 addresses, which its allocator can count", () => {
     assert.deepEqual(splitSubnet('fd00:ca9d::/64'), {
       Subnet: 'fd00:ca9d::/64',
-      IPRange: 'fd00:ca9d:0:0:8000::/65',
+      IPRange: 'fd00:ca9d::8000:0/97',
       Gateway: 'fd00:ca9d::1',
     });
   });

@@ -28,18 +28,23 @@ export function canonicalAddress(address: string): string {
   return parsed.kind() === 'ipv6' ? (parsed as ipaddr.IPv6).toRFC5952String() : parsed.toString();
 }
 
+/** Docker's address allocator counts offsets in a subnet as signed 64-bit numbers: its range stays well inside. */
+const maxSplitBits = 32;
+
 /**
  * The network's subnet split in two: Docker hands out addresses of its own (to containers that ask for none:
- * Machines, other tools) only from the upper half, its IP range, and the provider gives load balancers addresses
- * from the lower half. So no container started by anyone else can take a load balancer's address.
+ * Machines, other tools) only from its IP range, the upper half of the subnet (of its first 2^32 addresses, for
+ * an IPv6 subnet), and the provider gives load balancers addresses from below it. So no container started by
+ * anyone else can take a load balancer's address.
  */
 export function splitSubnet(subnet: string): Required<SubnetConfig> {
   const [, bits] = ipaddr.parseCIDR(subnet);
-  const { first, last, bytes } = bounds(subnet);
-  const upperHalf = first + (last - first + 1n) / 2n;
+  const { first, bytes } = bounds(subnet);
+  const splitBits = Math.min(bytes * 8 - bits, maxSplitBits);
+  const range = first + (1n << BigInt(splitBits - 1));
   return {
     Subnet: `${fromBigInt(first, bytes).toString()}/${bits}`,
-    IPRange: `${fromBigInt(upperHalf, bytes).toString()}/${bits + 1}`,
+    IPRange: `${fromBigInt(range, bytes).toString()}/${bytes * 8 - splitBits + 1}`,
     Gateway: fromBigInt(first + 1n, bytes).toString(),
   };
 }

@@ -29,17 +29,18 @@ export interface OwnedContainers {
 }
 
 /**
- * The DockerCluster's containers: those carrying its uid, or else one with its namespace, name and cluster
- * labels that holds (or was made for) its endpoint address: the DockerCluster came back under another uid, as
- * `clusterctl move` brings it. A container that serves another endpoint is never taken.
+ * The DockerCluster's containers: those carrying its uid, and, while none of them runs, those with its namespace,
+ * name and cluster labels that hold (or were made for) its endpoint address: the DockerCluster came back under
+ * another uid, as `clusterctl move` brings it, and that container (or one a replacement retired) still serves
+ * it. A container that serves another endpoint is never taken.
  */
 export async function findOwned(engine: Engine, owner: LoadBalancerOwner): Promise<OwnedContainers> {
   const { docker } = engine;
-  let found = await docker.listContainers({
+  const found = await docker.listContainers({
     all: true,
     filters: { label: [ownerFilter(owner.dockerCluster)] },
   });
-  if (found.length === 0 && owner.address && owner.clusterName) {
+  if (owner.address && owner.clusterName && !found.some((container) => container.State === 'running')) {
     const { namespace, name } = owner.dockerCluster;
     const labels = [
       `${ownerNamespaceLabel}=${namespace}`,
@@ -48,9 +49,13 @@ export async function findOwned(engine: Engine, owner: LoadBalancerOwner): Promi
       `${kindRoleLabel}=${loadBalancerRole}`,
     ];
     const candidates = await docker.listContainers({ all: true, filters: { label: labels } });
-    found = candidates.filter(
-      (candidate) =>
-        addressOn(engine, candidate) === owner.address || candidate.Labels[endpointLabel] === owner.address,
+    found.push(
+      ...candidates.filter(
+        (candidate) =>
+          !found.some((container) => container.Id === candidate.Id) &&
+          (addressOn(engine, candidate) === owner.address ||
+            candidate.Labels[endpointLabel] === owner.address),
+      ),
     );
   }
   return {
