@@ -2,6 +2,7 @@
 // running again, on its endpoint, within seconds.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type Docker from 'dockerode';
 import { TestObjects } from '../support/objects.js';
 import { ProviderProcesses } from '../support/provider-processes.js';
 import { converged, record } from '../support/reliability.js';
@@ -37,6 +38,17 @@ describe('drift from Docker events, resync at one hour', () => {
     return { id: container.Id, ip: container.NetworkSettings.Networks[provider.network]?.IPAddress };
   }
 
+  /**
+   * `docker rm -f`, as a user runs it again when the engine answers that it could not remove the container's files
+   * yet (it does while the provider copies a config file out of the container at that moment).
+   */
+  async function removeByHand(container: Docker.Container): Promise<void> {
+    await eventually('the load balancer removed by hand', async () => {
+      await container.remove({ force: true });
+      return true;
+    });
+  }
+
   /** Times how long after `change` a running load balancer is back on the endpoint. */
   async function timeToRepair(change: (id: string) => Promise<unknown>): Promise<number> {
     const before = (await running()) as { id: string; ip?: string };
@@ -61,7 +73,7 @@ describe('drift from Docker events, resync at one hour', () => {
       killed: [] as number[],
     };
     for (let round = 0; round < 3; round += 1) {
-      times.removed.push(await timeToRepair((id) => engine.getContainer(id).remove({ force: true })));
+      times.removed.push(await timeToRepair((id) => removeByHand(engine.getContainer(id))));
       times.stopped.push(await timeToRepair((id) => engine.getContainer(id).stop({ t: 0 })));
       times.killed.push(await timeToRepair((id) => engine.getContainer(id).kill()));
     }

@@ -49,6 +49,17 @@ for (const workerCount of [1, 2]) {
         .catch(() => undefined);
     });
 
+    /** Waits until every invariant holds; on a timeout, prints what the workers logged last. */
+    async function check(what: string, expected: Parameters<typeof converged>[4], timeoutMs?: number) {
+      try {
+        await converged(what, objects, provider.client, provider.network, expected, timeoutMs);
+      } catch (error) {
+        for (const worker of [provider.worker, ...provider.moreWorkers])
+          console.log(`# worker log:\n${worker?.tail()}`);
+        throw error;
+      }
+    }
+
     /** Kills each worker in turn with SIGKILL a moment after the churn began, and starts it again. */
     async function killWorkersInTurn(): Promise<void> {
       for (let turn = 0; turn < 2; turn += 1) {
@@ -70,7 +81,7 @@ for (const workerCount of [1, 2]) {
     }, async () => {
       const [missing, newcomer] = [uniqueName('missing'), uniqueName('newcomer')];
       await objects.createPair(missing);
-      await converged(`${missing} ready`, objects, provider.client, provider.network, { live: [missing] });
+      await check(`${missing} ready`, { live: [missing] });
       const endpoint = (await objects.read(missing))?.spec?.controlPlaneEndpoint?.host;
       await objects.patchCluster(missing, { spec: { paused: true } });
       const uid = (await objects.read(missing))?.metadata.uid as string;
@@ -82,13 +93,13 @@ for (const workerCount of [1, 2]) {
       const created = Date.now();
       // The lowest free address of the provider's half is the one just freed: the newcomer's first choice.
       await objects.createPair(newcomer);
-      await converged(`${newcomer} ready`, objects, provider.client, provider.network, { live: [newcomer] });
+      await check(`${newcomer} ready`, { live: [newcomer] });
       const readyAfter = seconds(created);
       const newcomerEndpoint = (await objects.read(newcomer))?.spec?.controlPlaneEndpoint?.host;
       assert.notEqual(newcomerEndpoint, endpoint, `${newcomer} did not get the endpoint of ${missing}`);
 
       await objects.patchCluster(missing, { spec: { paused: false } });
-      await converged(`${missing} back`, objects, provider.client, provider.network, { live: [missing] });
+      await check(`${missing} back`, { live: [missing] });
       assert.equal((await objects.read(missing))?.spec?.controlPlaneEndpoint?.host, endpoint);
       record({
         group,
@@ -106,14 +117,7 @@ for (const workerCount of [1, 2]) {
     }, async () => {
       const first = Array.from({ length: 10 }, (_, index) => uniqueName(`first-${index}`));
       await Promise.all(first.map((name) => objects.createPair(name)));
-      await converged(
-        'the first 10 ready',
-        objects,
-        provider.client,
-        provider.network,
-        { live: first },
-        240_000,
-      );
+      await check('the first 10 ready', { live: first }, 240_000);
       const endpointsBefore = await uniqueEndpoints(objects, first);
 
       const [deleted, rolled, kept] = [first.slice(0, 3), first.slice(3, 8), first.slice(8)];
@@ -129,14 +133,7 @@ for (const workerCount of [1, 2]) {
         killWorkersInTurn(),
       ]);
       const live = [...rolled, ...kept, ...added];
-      await converged(
-        'after the churn',
-        objects,
-        provider.client,
-        provider.network,
-        { live, deleted: deletedObjects },
-        300_000,
-      );
+      await check('after the churn', { live, deleted: deletedObjects }, 300_000);
       const convergedAfter = seconds(churned);
 
       const endpoints = await uniqueEndpoints(objects, live);
