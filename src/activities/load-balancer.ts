@@ -86,7 +86,7 @@ function validPort(port: number): number {
 }
 
 /** The port the API servers of the control-plane Machines listen on (CAPD's machines use the same). */
-export const apiServerPort = 6443;
+const apiServerPort = 6443;
 
 /** A Machine name (a DNS subdomain) is a valid HAProxy server name as it is. */
 const machineName = new RegExp(dnsSubdomainPattern);
@@ -109,7 +109,7 @@ function serverLine(backend: Backend): string {
 }
 
 /** The weight upstream CAPD gives a serving control-plane Machine in a custom template's BackendServers. */
-export const templateServerWeight = 100;
+const templateServerWeight = 100;
 
 /**
  * What a custom template is rendered with: upstream CAPD's ConfigData, by the same names and with the same

@@ -3,7 +3,7 @@
 import ipaddr from 'ipaddr.js';
 
 /** One subnet of a Docker network, as its IPAM config says it. */
-export interface SubnetConfig {
+interface SubnetConfig {
   Subnet?: string;
   IPRange?: string;
   Gateway?: string;

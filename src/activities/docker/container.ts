@@ -23,7 +23,7 @@ import { addressOn, type Engine, messageOf, nameOf, statusOf } from './engine.js
 import { holderOf } from './network.js';
 
 /** A DockerCluster's containers: the one that serves, and those of a replacement that was under way. */
-export interface OwnedContainers {
+interface OwnedContainers {
   current?: Docker.ContainerInfo;
   retired: Docker.ContainerInfo[];
 }
