@@ -67,6 +67,10 @@ export async function createWorker(
     },
     activities: createActivities({
       kubeConfig: kubeConfigFrom(config),
+      managedScope: {
+        ...(config.CAPDT_WATCH_NAMESPACE && { namespace: config.CAPDT_WATCH_NAMESPACE }),
+        ...(config.CAPDT_WATCH_FILTER && { watchFilter: config.CAPDT_WATCH_FILTER }),
+      },
       // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
       docker: new Docker(),
       dockerSettings: {

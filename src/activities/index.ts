@@ -2,17 +2,18 @@
 import type * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import { createDockerActivities, type DockerSettings } from './docker.js';
-import { createKubernetesActivities } from './kubernetes.js';
+import { createKubernetesActivities, type ManagedScope } from './kubernetes.js';
 
 interface ActivityDependencies {
   kubeConfig: k8s.KubeConfig;
+  managedScope?: ManagedScope;
   docker: Docker;
   dockerSettings: DockerSettings;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
-    ...createKubernetesActivities(deps.kubeConfig),
+    ...createKubernetesActivities(deps.kubeConfig, deps.managedScope),
     ...createDockerActivities(deps.docker, deps.dockerSettings),
   };
 }

@@ -10,6 +10,7 @@ import {
   controlPlaneLabel,
   type Machine,
   machineResource,
+  watchFilterLabel,
 } from '../api/capi.js';
 import {
   apiVersion,
@@ -37,7 +38,13 @@ import type {
 } from './types.js';
 import { backendsOf, clusterView, dockerClusterView } from './views.js';
 
-export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
+/** The DockerClusters this provider manages: its watch namespace and watch filter, when set. */
+export interface ManagedScope {
+  namespace?: string;
+  watchFilter?: string;
+}
+
+export function createKubernetesActivities(kubeConfig: k8s.KubeConfig, scope: ManagedScope = {}) {
   const objects = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
 
@@ -68,14 +75,18 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig) {
   }
 
   /**
-   * Refuses an address that is another DockerCluster's endpoint already: its load balancer is gone for a moment
-   * (removed by hand, lost with the engine), and a new one took the address meanwhile. Read after the new load
-   * balancer holds the address, so no endpoint written later can name it too.
+   * Refuses an address that is the endpoint of another DockerCluster this provider manages: its load balancer is
+   * gone for a moment (removed by hand, lost with the engine), and a new one took the address meanwhile. Read
+   * after the new load balancer holds the address, so no endpoint written later can name it too.
    */
   async function requireEndpointUnclaimed(ref: DockerClusterRef, host: string, action: string) {
+    const labelSelector = scope.watchFilter && `${watchFilterLabel}=${scope.watchFilter}`;
+    const request = { ...dockerClusterResource, ...(labelSelector && { labelSelector }) };
     let list: { items: DockerCluster[] };
     try {
-      list = (await objects.listClusterCustomObject(dockerClusterResource)) as { items: DockerCluster[] };
+      list = (await (scope.namespace
+        ? objects.listNamespacedCustomObject({ ...request, namespace: scope.namespace })
+        : objects.listClusterCustomObject(request))) as { items: DockerCluster[] };
     } catch (error) {
       return explain(`${action}: listing DockerClusters`, error);
     }

@@ -402,6 +402,19 @@ describe('Kubernetes activities on the real API server', () => {
       assert.equal((await readDockerCluster(ref)).metadata.resourceVersion, before.metadata.resourceVersion);
     });
 
+    it("does not count the endpoints of DockerClusters outside the provider's watch namespace", async () => {
+      const elsewhere = await createDockerCluster();
+      const host = freshAddress(9);
+      await activities.setControlPlaneEndpoint(elsewhere, { host, port: 6443 });
+      const watched = await createNamespace(config);
+      const scoped = createKubernetesActivities(config, { namespace: watched });
+      const ref = await createDockerCluster();
+
+      await scoped.setControlPlaneEndpoint(ref, { host, port: 6443 });
+      assert.equal((await readDockerCluster(ref)).spec?.controlPlaneEndpoint?.host, host);
+      await core.deleteNamespace({ name: watched });
+    });
+
     it('writes nothing for a host the user set: the API server gave it the default port', async () => {
       const ref = await createDockerCluster({}, { controlPlaneEndpoint: { host: 'api.example.com' } });
       const before = await readDockerCluster(ref);
