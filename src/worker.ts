@@ -22,6 +22,9 @@ export const workflowsPath = fileURLToPath(import.meta.resolve('./workflows/inde
  */
 export const workflowBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
+/** How long a Docker request may go without an answer: every call of the activities is short. */
+const dockerRequestTimeoutMs = 10_000;
+
 /** Often enough for the workflow's heartbeat timeout (10 s); the SDK throttles what it sends. */
 const heartbeatEveryMs = 2_000;
 
@@ -71,8 +74,10 @@ export async function createWorker(
         ...(config.CAPDT_WATCH_NAMESPACE && { namespace: config.CAPDT_WATCH_NAMESPACE }),
         ...(config.CAPDT_WATCH_FILTER && { watchFilter: config.CAPDT_WATCH_FILTER }),
       },
-      // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
-      docker: new Docker(),
+      // dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself. A request the engine leaves
+      // unanswered (seen while it removes the container) fails after a while and is retried, instead of holding the
+      // activity, whose heartbeats keep it alive, until its start-to-close timeout.
+      docker: new Docker({ timeout: dockerRequestTimeoutMs }),
       dockerSettings: {
         defaultImage: config.CAPDT_LB_IMAGE,
         network: config.CAPDT_NETWORK,

@@ -143,7 +143,13 @@ export class TestObjects {
     const engine = docker();
     const label = `${ownerNamespaceLabel}=${this.namespace}`;
     for (const info of await engine.listContainers({ all: true, filters: { label: [label] } })) {
-      await engine.getContainer(info.Id).remove({ force: true, v: true });
+      await engine
+        .getContainer(info.Id)
+        .remove({ force: true, v: true })
+        .catch((error: { statusCode?: number }) => {
+          // Removed meanwhile by the provider (a replacement or a deletion it was finishing).
+          if (error.statusCode !== 404) throw error;
+        });
     }
   }
 }
