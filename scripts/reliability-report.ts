@@ -37,7 +37,7 @@ export function renderReport(records: ReliabilityRecord[], when: Date): string {
 
 Produced by \`npm run reliability\` from the output of the reliability suite (\`test/reliability/\`) and of the
 end-to-end tests with CAPI and clusterctl (\`test/e2e/provider.test.ts\`, \`test/e2e/move.test.ts\`,
-\`test/e2e/load-balancer-backends.test.ts\`), all also run by
+\`test/e2e/load-balancer-backends.test.ts\`, \`test/e2e/clusterclass.test.ts\`), all also run by
 \`npm test\`, on the real local stack: a CAPI management cluster (etcd, kube-apiserver, kube-controller-manager,
 CAPI's core manager), the Docker engine, the Temporal dev server and the HAProxy image. Clusters are linked to
 their DockerClusters by CAPI's own controllers. The provider runs under the least-privilege ClusterRole of

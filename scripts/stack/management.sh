@@ -59,11 +59,18 @@ capi_module_dir() {
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))'
 }
 
-manifests_up() { # as `clusterctl init` would: CRDs, then RBAC, namespaces and the provider inventory
-  local dir part
+# Where CAPI's manager serves its webhooks: the port it listens on, or the one it will be started on.
+capi_webhook_port() {
+  if pid_alive capi-manager; then port_of capi-webhook; else pick_port capi-webhook; fi
+}
+
+manifests_up() { # as `clusterctl init` would: CRDs, then RBAC, webhooks, namespaces and the provider inventory
+  local dir part webhook_url
   dir=$(capi_module_dir)
+  webhook_url=https://127.0.0.1:$(capi_webhook_port)
   for part in crds objects; do
-    node --import tsx "$ROOT/scripts/management-manifests.ts" "$part" "$dir" "$CAPI_USER" |
+    node --import tsx "$ROOT/scripts/management-manifests.ts" "$part" "$dir" "$CAPI_USER" "$webhook_url" \
+      "$PKI/serving-ca.crt" |
       kubectl_admin apply --server-side --force-conflicts --field-manager capd-temporal-stack -f - >/dev/null ||
       die "installing the management cluster's $part failed"
     [ "$part" = objects ] || kubectl_admin wait --for condition=Established --timeout 60s crd --all >/dev/null ||
@@ -87,8 +94,8 @@ capi_manager_up() {
   pid_alive capi-manager && return
   [ -f "$PKI/$CAPI_USER.crt" ] || sign_cert client-ca "$CAPI_USER" "/CN=$CAPI_USER" "" clientAuth
   write_kubeconfig "$CAPI_USER" "$STATE/kubeconfig-$CAPI_USER"
-  # CAPI's webhooks are not installed (no cert-manager); its webhook server still starts, on loopback-only
-  # certificates, because the manager always runs one.
+  # The webhook server's certificate is signed by the stack's serving CA, which manifests_up put in the webhook
+  # configurations and the CRDs' conversion webhooks (cert-manager's job in a real management cluster).
   local webhook_certs=$STATE/capi-webhook-certs
   if [ ! -f "$webhook_certs/tls.crt" ]; then
     sign_cert serving-ca capi-webhook "/CN=capi-webhook" "IP:127.0.0.1" serverAuth
@@ -100,7 +107,8 @@ capi_manager_up() {
     --kubeconfig "$STATE/kubeconfig-$CAPI_USER" --leader-elect=false \
     --health-addr "127.0.0.1:$(pick_port capi-manager)" \
     --diagnostics-address "127.0.0.1:$(pick_port capi-diagnostics)" --insecure-diagnostics \
-    --webhook-port "$(pick_port capi-webhook)" --webhook-cert-dir "$webhook_certs"
+    --webhook-port "$(port_of capi-webhook)" --webhook-cert-dir "$webhook_certs" \
+    --feature-gates ClusterTopology=true
   wait_for "CAPI's core manager" 120 curl -sf "http://127.0.0.1:$(port_of capi-manager)/readyz"
 }
 

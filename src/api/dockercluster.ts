@@ -7,6 +7,9 @@ export const version = 'v1alpha1';
 export const kind = 'DockerCluster';
 export const plural = 'dockerclusters';
 export const apiVersion = `${group}/${version}`;
+/** What a ClusterClass names for its infrastructure: CAPI's topology controller stamps DockerClusters out of it. */
+export const templateKind = `${kind}Template`;
+export const templatePlural = 'dockerclustertemplates';
 /** How the API server addresses DockerClusters (group, version, plural), as API clients ask for it. */
 export const dockerClusterResource = { group, version, plural };
 
@@ -158,6 +161,42 @@ export const statusSchema = {
   additionalProperties: false,
 } as const;
 
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
+
+/** A DockerClusterTemplate's spec: what CAPI's topology controller copies into each DockerCluster it creates. */
+export const templateSpecSchema = {
+  type: 'object',
+  description: `The desired state of the ${kind}Template.`,
+  properties: {
+    template: {
+      type: 'object',
+      description: 'What each DockerCluster created from this template gets.',
+      properties: {
+        metadata: {
+          type: 'object',
+          description: 'Labels and annotations CAPI copies onto each DockerCluster.',
+          properties: { labels: stringMap, annotations: stringMap },
+          additionalProperties: false,
+        },
+        spec: {
+          ...specSchema,
+          'x-kubernetes-validations': [
+            {
+              rule: 'self == oldSelf',
+              message:
+                'spec.template.spec is immutable: create a new DockerClusterTemplate and point the ClusterClass at it (CAPI then updates its DockerClusters in place)',
+            },
+          ],
+        },
+      },
+      required: ['spec'],
+      additionalProperties: false,
+    },
+  },
+  required: ['template'],
+  additionalProperties: false,
+} as const;
+
 export type DockerClusterSpec = FromSchema<typeof specSchema, { keepDefaultedPropertiesOptional: true }>;
 export type DockerClusterStatus = FromSchema<typeof statusSchema, { keepDefaultedPropertiesOptional: true }>;
 export type Condition = FromSchema<typeof conditionSchema>;
@@ -169,6 +208,18 @@ export interface DockerCluster {
   metadata: V1ObjectMeta;
   spec?: DockerClusterSpec;
   status?: DockerClusterStatus;
+}
+
+export type DockerClusterTemplateSpec = FromSchema<
+  typeof templateSpecSchema,
+  { keepDefaultedPropertiesOptional: true }
+>;
+
+export interface DockerClusterTemplate {
+  apiVersion: typeof apiVersion;
+  kind: typeof templateKind;
+  metadata: V1ObjectMeta;
+  spec: DockerClusterTemplateSpec;
 }
 
 export const conditionTypes = {

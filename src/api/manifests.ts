@@ -1,6 +1,17 @@
 // Kubernetes manifests derived from the API definition; `npm run generate` writes them under config/.
 import { clusterNameLabel } from './capi.js';
-import { contractLabels, group, kind, plural, specSchema, statusSchema, version } from './dockercluster.js';
+import {
+  contractLabels,
+  group,
+  kind,
+  plural,
+  specSchema,
+  statusSchema,
+  templateKind,
+  templatePlural,
+  templateSpecSchema,
+  version,
+} from './dockercluster.js';
 import { providerName } from './provider.js';
 import { capiCoreRules, providerRules } from './rbac.js';
 
@@ -25,18 +36,24 @@ function structural(schema: unknown): unknown {
   );
 }
 
-function dockerClusterCrd() {
+/** A CRD of our group, in the cluster-api category, labelled with the contract and for clusterctl. */
+function crd(
+  names: { kind: string; plural: string },
+  description: string,
+  properties: Record<string, unknown>,
+  extra: { subresources?: object; additionalPrinterColumns?: object[] },
+) {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${group}`, labels: { ...contractLabels, ...providerLabels } },
+    metadata: { name: `${names.plural}.${group}`, labels: { ...contractLabels, ...providerLabels } },
     spec: {
       group,
       names: {
-        kind,
-        listKind: `${kind}List`,
-        plural,
-        singular: kind.toLowerCase(),
+        kind: names.kind,
+        listKind: `${names.kind}List`,
+        plural: names.plural,
+        singular: names.kind.toLowerCase(),
         categories: ['cluster-api'],
       },
       scope: 'Namespaced',
@@ -45,38 +62,16 @@ function dockerClusterCrd() {
           name: version,
           served: true,
           storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            {
-              name: 'Cluster',
-              type: 'string',
-              jsonPath: `.metadata.labels['${clusterNameLabel.replaceAll('.', '\\.')}']`,
-              description: 'The Cluster this DockerCluster belongs to',
-            },
-            {
-              name: 'Ready',
-              type: 'boolean',
-              jsonPath: '.status.ready',
-              description: 'Infrastructure is ready',
-            },
-            {
-              name: 'Endpoint',
-              type: 'string',
-              jsonPath: '.spec.controlPlaneEndpoint.host',
-              description: 'Control-plane endpoint host (the load balancer)',
-            },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
+          ...extra,
           schema: {
             openAPIV3Schema: structural({
               type: 'object',
-              description: `${kind} is the infrastructure of a Cluster API Cluster on Docker: an HAProxy load balancer.`,
+              description,
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: specSchema,
-                status: statusSchema,
+                ...properties,
               },
             }),
           },
@@ -84,6 +79,47 @@ function dockerClusterCrd() {
       ],
     },
   };
+}
+
+function dockerClusterCrd() {
+  return crd(
+    { kind, plural },
+    `${kind} is the infrastructure of a Cluster API Cluster on Docker: an HAProxy load balancer.`,
+    { spec: specSchema, status: statusSchema },
+    {
+      subresources: { status: {} },
+      additionalPrinterColumns: [
+        {
+          name: 'Cluster',
+          type: 'string',
+          jsonPath: `.metadata.labels['${clusterNameLabel.replaceAll('.', '\\.')}']`,
+          description: 'The Cluster this DockerCluster belongs to',
+        },
+        {
+          name: 'Ready',
+          type: 'boolean',
+          jsonPath: '.status.ready',
+          description: 'Infrastructure is ready',
+        },
+        {
+          name: 'Endpoint',
+          type: 'string',
+          jsonPath: '.spec.controlPlaneEndpoint.host',
+          description: 'Control-plane endpoint host (the load balancer)',
+        },
+        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      ],
+    },
+  );
+}
+
+function dockerClusterTemplateCrd() {
+  return crd(
+    { kind: templateKind, plural: templatePlural },
+    `${templateKind} is what a ClusterClass names for its infrastructure: CAPI creates each Cluster's ${kind} from it.`,
+    { spec: templateSpecSchema },
+    { additionalPrinterColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }] },
+  );
 }
 
 export function providerClusterRole() {
@@ -189,6 +225,7 @@ function clusterctlMetadata() {
 export function generatedManifests(): Record<string, object[]> {
   return {
     [`config/crd/${group}_${plural}.yaml`]: [dockerClusterCrd()],
+    [`config/crd/${group}_${templatePlural}.yaml`]: [dockerClusterTemplateCrd()],
     'config/rbac/role.yaml': [providerClusterRole()],
     'config/rbac/rbac.yaml': rbacManifests(),
     'config/manager/manager.yaml': managerManifests(),

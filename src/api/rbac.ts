@@ -1,6 +1,6 @@
 // The Kubernetes permissions the provider's code uses; config/rbac/role.yaml is generated from this list.
 import { clusterGroup, clusterPlural, machinePlural } from './capi.js';
-import { group, plural } from './dockercluster.js';
+import { group, plural, templatePlural } from './dockercluster.js';
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -21,11 +21,16 @@ export const providerRules: PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 
-/** What CAPI's core controllers need on our objects (set owner references, read readiness), by aggregation. */
+/**
+ * What CAPI's core controllers need on our objects, by aggregation: DockerClusters (set owner references, read
+ * readiness; the topology controller creates, patches and deletes them) and DockerClusterTemplates (the
+ * topology controller reads them, the ClusterClass controller patches its owner reference onto them).
+ */
 export const capiCoreRules: PolicyRule[] = [
   {
     apiGroups: [group],
     resources: [plural],
     verbs: ['get', 'list', 'watch', 'patch', 'update', 'create', 'delete'],
   },
+  { apiGroups: [group], resources: [templatePlural], verbs: ['get', 'list', 'watch', 'patch'] },
 ];

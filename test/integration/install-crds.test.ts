@@ -6,10 +6,14 @@ import { installCrds } from '../../scripts/install-crds.js';
 import { kubeConfig } from '../support/stack.js';
 
 describe('installCrds', () => {
-  it('applies the DockerCluster CRD idempotently and returns once it is established', async () => {
+  it('applies the DockerCluster and DockerClusterTemplate CRDs idempotently and returns once they are established', async () => {
     const admin = kubeConfig();
-    assert.deepEqual(await installCrds(admin), ['dockerclusters.infrastructure.cluster.x-k8s.io']);
-    assert.deepEqual(await installCrds(admin), ['dockerclusters.infrastructure.cluster.x-k8s.io']);
+    const names = [
+      'dockerclusters.infrastructure.cluster.x-k8s.io',
+      'dockerclustertemplates.infrastructure.cluster.x-k8s.io',
+    ];
+    assert.deepEqual(await installCrds(admin), names);
+    assert.deepEqual(await installCrds(admin), names);
     const crd = await admin
       .makeApiClient(k8s.ApiextensionsV1Api)
       .readCustomResourceDefinition({ name: 'dockerclusters.infrastructure.cluster.x-k8s.io' });

@@ -9,6 +9,7 @@ import { repoRoot } from '../../scripts/repo-root.js';
 import { generatedManifests } from '../../src/api/manifests.js';
 
 const crdPath = 'config/crd/infrastructure.cluster.x-k8s.io_dockerclusters.yaml';
+const templateCrdPath = 'config/crd/infrastructure.cluster.x-k8s.io_dockerclustertemplates.yaml';
 
 function committed(path: string): string {
   return readFileSync(join(repoRoot, path), 'utf8');
@@ -46,9 +47,10 @@ function pathsOfKey(value: unknown, key: string, path = '$'): string[] {
 describe('generated manifests', () => {
   const manifests = generatedManifests();
 
-  it('generates the CRD, the RBAC, the Deployments and the clusterctl metadata', () => {
+  it('generates the CRDs, the RBAC, the Deployments and the clusterctl metadata', () => {
     assert.deepEqual(Object.keys(manifests).sort(), [
       'config/crd/infrastructure.cluster.x-k8s.io_dockerclusters.yaml',
+      'config/crd/infrastructure.cluster.x-k8s.io_dockerclustertemplates.yaml',
       'config/manager/manager.yaml',
       'config/metadata.yaml',
       'config/rbac/rbac.yaml',
@@ -135,6 +137,50 @@ describe('generated manifests', () => {
       assert.equal(endpoint.port?.minimum, 1);
       assert.equal(endpoint.port?.maximum, 65535);
       assert.equal(endpoint.host?.maxLength, 512);
+    });
+  });
+
+  describe('the DockerClusterTemplate CRD', () => {
+    const crd = parse(committed(templateCrdPath)) as Crd;
+    const clusterCrd = parse(committed(crdPath)) as Crd;
+    const version = crd.spec.versions[0] as CrdVersion;
+    const templateSchema = (version.schema.openAPIV3Schema as Schema).properties?.spec?.properties?.template;
+
+    it('is DockerClusterTemplate v1alpha1 of infrastructure.cluster.x-k8s.io, with the contract label', () => {
+      assert.equal(crd.metadata.name, 'dockerclustertemplates.infrastructure.cluster.x-k8s.io');
+      assert.equal(crd.spec.names.kind, 'DockerClusterTemplate');
+      assert.deepEqual(
+        crd.spec.versions.map((served) => served.name),
+        ['v1alpha1'],
+      );
+      assert.equal(crd.metadata.labels['cluster.x-k8s.io/v1beta2'], 'v1alpha1');
+    });
+
+    it('holds in spec.template.spec exactly the DockerCluster spec, immutable', () => {
+      const { 'x-kubernetes-validations': templateRules, ...templateSpec } = (templateSchema?.properties
+        ?.spec ?? {}) as Schema;
+      const { 'x-kubernetes-validations': _endpointRule, ...clusterSpec } =
+        ((clusterCrd.spec.versions[0] as CrdVersion).schema.openAPIV3Schema as Schema).properties?.spec ?? {};
+      assert.deepEqual(templateSpec, clusterSpec);
+      assert.deepEqual(templateRules, [
+        {
+          rule: 'self == oldSelf',
+          message:
+            'spec.template.spec is immutable: create a new DockerClusterTemplate and point the ClusterClass at it (CAPI then updates its DockerClusters in place)',
+        },
+      ]);
+    });
+
+    it('has template metadata of labels and annotations, and a structural schema', () => {
+      assert.deepEqual(Object.keys(templateSchema?.properties?.metadata?.properties ?? {}), [
+        'labels',
+        'annotations',
+      ]);
+      // The only additionalProperties are the two string maps (a structural schema allows those).
+      assert.deepEqual(pathsOfKey(version.schema.openAPIV3Schema, 'additionalProperties'), [
+        '$.properties.spec.properties.template.properties.metadata.properties.labels.additionalProperties',
+        '$.properties.spec.properties.template.properties.metadata.properties.annotations.additionalProperties',
+      ]);
     });
   });
 });
