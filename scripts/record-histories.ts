@@ -63,6 +63,19 @@ const shapes: Record<string, Shape> = {
       await scenario.handle.result();
     },
   },
+  // Resyncs that find nothing changed (one observation each), then one that finds a new Machine and runs a pass.
+  idle: {
+    world: provisioned,
+    options: { input: { resyncInterval: '1 second' } },
+    async drive(scenario) {
+      await ready(scenario);
+      await eventually('two idle resyncs', async () =>
+        scenario.stubs.count('observeLoadBalancer') >= 3 ? true : undefined,
+      );
+      scenario.world.backends?.push({ name: 'cp-1', address: '172.18.0.8', draining: false });
+      await scenario.until('a second pass', (s) => s.reconciles >= 2);
+    },
+  },
   // The load-balancer image cannot be pulled: reported, retried after the backoff, then ready.
   failure: {
     world: provisioned,

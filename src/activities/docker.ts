@@ -15,7 +15,7 @@ import {
   retire,
   start,
 } from './docker/container.js';
-import { addressOn, type DockerSettings, type Engine } from './docker/engine.js';
+import { addressOn, type DockerSettings, type Engine, statusOf } from './docker/engine.js';
 import {
   type ConfigInput,
   checkConfig,
@@ -35,12 +35,20 @@ import type {
   LoadBalancerAddress,
   LoadBalancerOwner,
   LoadBalancerSpec,
+  LoadBalancerState,
 } from './types.js';
 
 export type { DockerSettings };
 
 /** How often a new load balancer may lose the race for an address it chose (to another one starting). */
 const addressAttempts = 5;
+
+/** Where a load balancer serves: its address on the provider's network and the host port of the endpoint port. */
+function placeOf(engine: Engine, details: Docker.ContainerInspectInfo, ipFamily: IpFamily, port: number) {
+  const ip = addressOn(engine, details, ipFamily);
+  const hostPort = details.NetworkSettings.Ports?.[`${port}/tcp`]?.[0]?.HostPort;
+  return { ...(ip && { ip }), ...(hostPort && { hostPort }) };
+}
 
 export function createDockerActivities(docker: Docker, settings: DockerSettings) {
   const engine: Engine = { docker, settings };
@@ -166,15 +174,33 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
           'LoadBalancerNotRunning',
         );
       }
-      const ip = addressOn(engine, details, input.ipFamily);
+      const { ip, hostPort } = placeOf(engine, details, input.ipFamily, input.port);
       if (!ip) {
         throw ApplicationFailure.retryable(
           `the load balancer ${details.Name} has no ${input.ipFamily} address on network ${settings.network} yet`,
           'NoAddress',
         );
       }
-      const hostPort = details.NetworkSettings.Ports?.[`${input.port}/tcp`]?.[0]?.HostPort;
       return { containerId: details.Id, ip, ...(hostPort && { hostPort }) };
+    },
+
+    /** The container a pass recorded, as it is now; null once it is gone. Reads only. */
+    async inspectLoadBalancer(
+      input: CreatedLoadBalancer & { ipFamily: IpFamily; port: number },
+    ): Promise<LoadBalancerState | null> {
+      let details: Docker.ContainerInspectInfo;
+      try {
+        details = await docker.getContainer(input.containerId).inspect();
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw error;
+      }
+      return {
+        containerId: details.Id,
+        running: details.State.Running,
+        image: details.Config.Image,
+        ...placeOf(engine, details, input.ipFamily, input.port),
+      };
     },
 
     /** Force-removes the load balancer (and a predecessor a replacement left) with its volumes. */

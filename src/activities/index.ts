@@ -3,6 +3,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import { createDockerActivities, type DockerSettings } from './docker.js';
 import { createKubernetesActivities, type ManagedScope } from './kubernetes.js';
+import { createObservationActivities } from './observation.js';
 
 interface ActivityDependencies {
   kubeConfig: k8s.KubeConfig;
@@ -12,10 +13,9 @@ interface ActivityDependencies {
 }
 
 export function createActivities(deps: ActivityDependencies) {
-  return {
-    ...createKubernetesActivities(deps.kubeConfig, deps.managedScope),
-    ...createDockerActivities(deps.docker, deps.dockerSettings),
-  };
+  const kubernetes = createKubernetesActivities(deps.kubeConfig, deps.managedScope);
+  const docker = createDockerActivities(deps.docker, deps.dockerSettings);
+  return { ...kubernetes, ...docker, ...createObservationActivities({ ...kubernetes, ...docker }) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -100,3 +100,26 @@ export interface LoadBalancerAddress {
   /** The host port the endpoint port is published on (at the provider's host IP). */
   hostPort?: string;
 }
+
+/** A load balancer as an idle check sees it: the container a pass recorded, as it is now. */
+export interface LoadBalancerState {
+  containerId: string;
+  running: boolean;
+  image: string;
+  ip?: string;
+  hostPort?: string;
+}
+
+/**
+ * Everything a Ready pass depends on, read at once: an idle check compares it with what it was after that pass.
+ * Nulls stop the reading where a pass would stop (the object or its owner gone).
+ */
+export interface Observation {
+  dockerCluster: DockerClusterView | null;
+  cluster: ClusterView | null;
+  backends: Backend[];
+  /** The custom HAProxy template's text, when the DockerCluster names one. */
+  template?: string;
+  /** null when the recorded container is gone. */
+  loadBalancer: LoadBalancerState | null;
+}

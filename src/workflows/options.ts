@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { DockerActivities } from '../activities/docker.js';
 import type { KubernetesActivities } from '../activities/kubernetes.js';
+import type { ObservationActivities } from '../activities/observation.js';
 import type { ReconcileInput, ReconcileSinks } from './definitions.js';
 
 // A call is retried within its step only for failures the activity threw as retryable: one that retrying
@@ -42,6 +43,9 @@ export const kube = (summary: string) =>
   proxyLocalActivities<KubernetesActivities>({ ...kubernetesCall, summary });
 export const dockerQuick = (summary: string) =>
   proxyLocalActivities<DockerActivities>({ ...dockerCall, summary });
+/** The idle check's one read (src/activities/observation.ts): Kubernetes reads, then one Docker inspect. */
+export const observation = (summary: string) =>
+  proxyLocalActivities<ObservationActivities>({ ...kubernetesCall, summary });
 /**
  * Creating and deleting a container can take seconds and must outlive a dead worker: activities, whose
  * heartbeats let a crashed worker's attempt be retried elsewhere within seconds.

@@ -6,9 +6,11 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Observation } from '../activities/types.js';
 import type { PassStatus } from '../api/status.js';
 import {
   changedSignal,
@@ -18,7 +20,7 @@ import {
   resumeSignal,
   stateQuery,
 } from './definitions.js';
-import { defaultMaxHistoryEvents, metrics, resyncAfter } from './options.js';
+import { defaultMaxHistoryEvents, metrics, observation, resyncAfter } from './options.js';
 import {
   eventsRecorded,
   isStepFailure,
@@ -29,26 +31,73 @@ import {
 } from './reconciliation.js';
 import { reconcile } from './steps.js';
 
+/** Workflows started before it replay their resyncs as full passes (docs/DEVELOPING.md, "Changing the workflow"). */
+const idleCheckPatch = 'idle-check';
+
 export async function reconcileDockerCluster(input: ReconcileInput): Promise<ReconcileState> {
   const run = startReconciliation(input);
   for (;;) {
     const outcome = await reconcilePass(run);
     if (outcome.done) return run.state;
+    const settled = patched(idleCheckPatch) ? await settledObservation(run) : undefined;
 
-    await condition(() => run.changed, outcome.requeueAfter ?? resyncAfter(input));
+    // A signal (the watcher saw a change, Docker an event of the load balancer, an operator's pause or
+    // resume) runs a pass; a resync first checks whether anything the last Ready pass depended on changed.
+    for (;;) {
+      const signalled = await condition(() => run.changed, outcome.requeueAfter ?? resyncAfter(input));
 
-    const info = workflowInfo();
-    if (
-      info.continueAsNewSuggested ||
-      info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)
-    ) {
-      await condition(allHandlersFinished);
-      const { state, operatorPause } = run;
-      return await continueAsNew<typeof reconcileDockerCluster>({
-        ...input,
-        carried: { state, ...(operatorPause && { operatorPause }) },
-      });
+      const info = workflowInfo();
+      if (
+        info.continueAsNewSuggested ||
+        info.historyLength > (input.maxHistoryEvents ?? defaultMaxHistoryEvents)
+      ) {
+        await condition(allHandlersFinished);
+        const { state, operatorPause } = run;
+        return await continueAsNew<typeof reconcileDockerCluster>({
+          ...input,
+          carried: { state, ...(operatorPause && { operatorPause }) },
+        });
+      }
+      if (signalled || !settled || !(await unchangedSince(run, settled))) break;
     }
+  }
+}
+
+/** After a Ready pass, what it depended on, as the next resync compares it; undefined after any other pass. */
+async function settledObservation(run: Reconciliation): Promise<Observation | undefined> {
+  const { containerId } = run.state;
+  if (run.state.phase !== 'Ready' || !containerId) return undefined;
+  let observed: Observation;
+  try {
+    observed = await observation('Observe what the pass left').observeLoadBalancer({
+      ref: run.ref,
+      containerId,
+    });
+  } catch (error) {
+    if (!isStepFailure(error)) throw error;
+    return undefined;
+  }
+  // Changed already (e.g. the load balancer stopped meanwhile): not a state to keep; the resync runs a pass.
+  return observed.cluster && observed.loadBalancer?.running ? observed : undefined;
+}
+
+/**
+ * An idle resync: one read of everything, compared with what the last Ready pass left. Unchanged, it ends
+ * here, writing nothing; anything else (a difference, a failed read) runs a full pass.
+ */
+async function unchangedSince(run: Reconciliation, settled: Observation): Promise<boolean> {
+  try {
+    const now = await observation('Resync: anything changed?').observeLoadBalancer({
+      ref: run.ref,
+      containerId: settled.loadBalancer?.containerId as string,
+    });
+    // Both were made by the same activity code from the same kinds of reads: equal JSON, equal observations.
+    const unchanged = JSON.stringify(now) === JSON.stringify(settled);
+    if (unchanged) metrics.reconciled('Unchanged');
+    return unchanged;
+  } catch (error) {
+    if (!isStepFailure(error)) throw error;
+    return false;
   }
 }
 

@@ -346,11 +346,25 @@ describe('a load balancer through its life', () => {
     assert.equal(isIP(address.ip), 4);
   });
 
+  it('inspectLoadBalancer reports the container as it is (running, image, address, host port), stopped too', async () => {
+    const input = { dockerCluster: ref, containerId, ipFamily: 'IPv4' as const, port: 6443 };
+    const address = await activities.getLoadBalancerAddress(input);
+    assert.deepEqual(await activities.inspectLoadBalancer(input), { ...address, running: true, image });
+    await engine.getContainer(containerId).stop({ t: 1 });
+    assert.equal((await activities.inspectLoadBalancer(input))?.running, false);
+    await engine.getContainer(containerId).start();
+  });
+
   it('deleteLoadBalancer removes the container, and a second call is a no-op', async () => {
     assert.deepEqual(await activities.deleteLoadBalancer({ dockerCluster: ref }), { removed: true });
     assert.equal(await inspectOrNothing(containerId), undefined);
     assert.deepEqual(await ownedContainers(ref), []);
     assert.deepEqual(await activities.deleteLoadBalancer({ dockerCluster: ref }), { removed: false });
+    assert.equal(
+      await activities.inspectLoadBalancer({ dockerCluster: ref, containerId, ipFamily: 'IPv4', port: 6443 }),
+      null,
+      'inspectLoadBalancer: gone',
+    );
   });
 
   it('configureLoadBalancer and getLoadBalancerAddress fail without retrying once it is gone (the next pass re-creates it)', async () => {

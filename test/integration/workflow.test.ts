@@ -11,9 +11,10 @@ import { pino } from 'pino';
 import type { LoadBalancerSpec } from '../../src/activities/types.js';
 import { finalizer } from '../../src/api/dockercluster.js';
 import { workflowIdOf } from '../../src/api/refs.js';
+import { localActivityOf } from '../../src/observability/history.js';
 import { metricSinks } from '../../src/observability/metrics.js';
 import { Signaller } from '../../src/watcher/signaller.js';
-import { changedSignal, pauseSignal, resumeSignal } from '../../src/workflows/definitions.js';
+import { changedSignal, pauseSignal, resumeSignal, stateQuery } from '../../src/workflows/definitions.js';
 import { eventually, uniqueName } from '../support/stack.js';
 import {
   ownedDockerCluster,
@@ -22,6 +23,12 @@ import {
   stubActivities,
 } from '../support/stub-activities.js';
 import { WorkflowRig } from '../support/workflow-rig.js';
+
+/** The calls of the reconcile passes: without Events, the owner's read and the observation after a Ready pass. */
+function passWork(names: string[]): string[] {
+  const aside = ['recordEvent', 'getOwnerCluster', 'observeLoadBalancer'];
+  return names.filter((name) => !aside.includes(name));
+}
 
 describe('reconcile workflow', () => {
   let rig: WorkflowRig;
@@ -82,7 +89,7 @@ describe('reconcile workflow', () => {
       async ({ stubs, until }) => {
         const state = await until('Ready', (s) => s.phase === 'Ready');
         assert.deepEqual(state.endpoint, { host: '172.18.0.2', port: 6443 });
-        const work = stubs.names().filter((name) => name !== 'recordEvent' && name !== 'getOwnerCluster');
+        const work = passWork(stubs.names());
         assert.deepEqual(work, [
           'getDockerCluster',
           'addFinalizer',
@@ -132,7 +139,7 @@ describe('reconcile workflow', () => {
         world.templates = { 'lb-template': 'frontend control-plane\n' };
         await handle.signal(changedSignal);
         await until('Ready', (s) => s.phase === 'Ready');
-        const work = stubs.names().filter((name) => name !== 'recordEvent' && name !== 'getOwnerCluster');
+        const work = passWork(stubs.names());
         assert.deepEqual(work.slice(work.lastIndexOf('getDockerCluster')), [
           'getDockerCluster',
           'listControlPlaneMachines',
@@ -149,6 +156,42 @@ describe('reconcile workflow', () => {
           configMap: 'lb-template',
           text: 'frontend control-plane\n',
         });
+      },
+    );
+  });
+
+  it('a resync that finds nothing changed ends after one observation and writes nothing; one that finds a change runs a pass', async () => {
+    const backends = [{ name: 'cp-0', address: '172.18.0.7', draining: false }];
+    await rig.scenario(
+      { dockerCluster: ownedDockerCluster(), cluster: ownerCluster(), backends },
+      { input: { resyncInterval: '1 second' } },
+      async ({ handle, stubs, world, until }) => {
+        await until('Ready', (s) => s.phase === 'Ready');
+        await eventually('two idle resyncs after the observation of the Ready pass', async () =>
+          stubs.count('observeLoadBalancer') >= 3 ? true : undefined,
+        );
+        const afterPass = stubs.names().slice(stubs.names().indexOf('updateStatus') + 1);
+        assert.deepEqual(
+          [...new Set(afterPass.filter((name) => name !== 'recordEvent'))],
+          ['observeLoadBalancer'],
+          'nothing but the observation',
+        );
+        assert.equal(stubs.statuses().length, 1, 'no status write after the pass');
+        assert.equal((await handle.query(stateQuery)).reconciles, 1, 'no second pass');
+
+        const observations = ((await handle.fetchHistory()).events ?? []).flatMap((event, index) =>
+          localActivityOf(event)?.activityType === 'observeLoadBalancer' ? [index] : [],
+        );
+        const idle = observations.slice(1).map((index, n) => index - (observations[n] as number));
+        assert.ok(idle.length >= 2);
+        console.log(`# history events per idle resync: ${idle.join(', ')}`);
+        for (const events of idle) assert.ok(events <= 6, `an idle resync took ${events} history events`);
+
+        // A control-plane Machine joins and no signal says so: the next resync finds it and runs a pass.
+        world.backends?.push({ name: 'cp-1', address: '172.18.0.8', draining: false });
+        await until('a pass that reconfigures the load balancer', (s) => s.reconciles >= 2);
+        const reconfigured = stubs.calls.findLast((call) => call.name === 'configureLoadBalancer');
+        assert.deepEqual((reconfigured?.args[0] as LoadBalancerSpec | undefined)?.backends, world.backends);
       },
     );
   });

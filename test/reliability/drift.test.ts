@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
-import { TestObjects } from '../support/objects.js';
-import { ProviderProcesses } from '../support/provider-processes.js';
-import { converged, record } from '../support/reliability.js';
+import type { TestObjects } from '../support/objects.js';
+import type { ProviderProcesses } from '../support/provider-processes.js';
+import { converged, providerWithReadyPair, record } from '../support/reliability.js';
 import { docker, eventually } from '../support/stack.js';
 
 const group = 'Drift';
@@ -18,11 +18,7 @@ describe('drift from Docker events, resync at one hour', () => {
   const name = 'drift';
 
   before(async () => {
-    objects = await TestObjects.inFreshNamespace();
-    provider = new ProviderProcesses({ namespace: objects.namespace, env: { CAPDT_RESYNC_SECONDS: '3600' } });
-    await provider.start();
-    await objects.createPair(name);
-    await converged(`${name} ready`, objects, provider.client, provider.network, { live: [name] });
+    ({ objects, provider } = await providerWithReadyPair(name, { CAPDT_RESYNC_SECONDS: '3600' }));
   });
 
   after(async () => {

@@ -10,8 +10,22 @@ import { kindClusterLabel, kindRoleLabel, loadBalancerRole } from '../../src/act
 import type { DockerCluster } from '../../src/api/dockercluster.js';
 import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import { localActivityOf } from '../../src/observability/history.js';
-import type { TestObjects } from './objects.js';
+import { TestObjects } from './objects.js';
+import { ProviderProcesses } from './provider-processes.js';
 import { docker, eventually, stackEnv } from './stack.js';
+
+/** A fresh namespace, the provider as worker and watcher processes with these settings, and a Ready pair `name`. */
+export async function providerWithReadyPair(
+  name: string,
+  env: Record<string, string>,
+): Promise<{ objects: TestObjects; provider: ProviderProcesses }> {
+  const objects = await TestObjects.inFreshNamespace();
+  const provider = new ProviderProcesses({ namespace: objects.namespace, env });
+  await provider.start();
+  await objects.createPair(name);
+  await converged(`${name} ready`, objects, provider.client, provider.network, { live: [name] });
+  return { objects, provider };
+}
 
 /** Appends one scenario's outcome to the records docs/RELIABILITY.md is made from. */
 export function record(entry: ReliabilityRecord): void {

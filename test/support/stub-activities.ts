@@ -3,6 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities/index.js';
+import { createObservationActivities } from '../../src/activities/observation.js';
 import type { Backend, ClusterView, DockerClusterView } from '../../src/activities/types.js';
 import type { DockerClusterStatus } from '../../src/api/dockercluster.js';
 import { statusAfterPass } from '../../src/api/status.js';
@@ -14,6 +15,8 @@ export interface StubWorld {
   ip: string;
   /** The host port the load balancer publishes the endpoint port on. */
   hostPort?: string;
+  /** The load balancer runs (the default while there is one). */
+  running?: boolean;
   /** The control-plane Machines with an address. */
   backends?: Backend[];
   /** ConfigMaps holding HAProxy templates, by name: their key `value`. */
@@ -56,26 +59,60 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     const error = failures[name]?.shift();
     if (error) throw error;
   }
+  // The reads, unrecorded: the recorded activities below and the idle check's observation share them.
+  const reads = {
+    async getDockerCluster() {
+      return world.dockerCluster && structuredClone(world.dockerCluster);
+    },
+    async getOwnerCluster() {
+      return world.cluster && structuredClone(world.cluster);
+    },
+    async listControlPlaneMachines() {
+      return structuredClone(world.backends ?? []);
+    },
+    async getHAProxyTemplate(input: { configMap: string }) {
+      const text = world.templates?.[input.configMap];
+      if (text === undefined) {
+        throw ApplicationFailure.nonRetryable(`ConfigMap ${input.configMap} does not exist`, 'NotFound');
+      }
+      return { configMap: input.configMap, text };
+    },
+    async inspectLoadBalancer(input: { containerId: string }) {
+      if (!world.containerId || world.containerId !== input.containerId) return null;
+      return {
+        containerId: world.containerId,
+        running: world.running ?? true,
+        image: 'capd-temporal/haproxy:stub',
+        ip: world.ip,
+        ...(world.hostPort && { hostPort: world.hostPort }),
+      };
+    },
+  };
+  const observation = createObservationActivities(reads);
   const activities: Activities = {
     async getDockerCluster(...args) {
       record('getDockerCluster', args);
-      return world.dockerCluster && structuredClone(world.dockerCluster);
+      return reads.getDockerCluster();
     },
     async getOwnerCluster(...args) {
       record('getOwnerCluster', args);
-      return world.cluster && structuredClone(world.cluster);
+      return reads.getOwnerCluster();
     },
     async listControlPlaneMachines(...args) {
       record('listControlPlaneMachines', args);
-      return world.backends ?? [];
+      return reads.listControlPlaneMachines();
     },
     async getHAProxyTemplate(...args) {
       record('getHAProxyTemplate', args);
-      const text = world.templates?.[args[0].configMap];
-      if (text === undefined) {
-        throw ApplicationFailure.nonRetryable(`ConfigMap ${args[0].configMap} does not exist`, 'NotFound');
-      }
-      return { configMap: args[0].configMap, text };
+      return reads.getHAProxyTemplate(args[0]);
+    },
+    async inspectLoadBalancer(...args) {
+      record('inspectLoadBalancer', args);
+      return reads.inspectLoadBalancer(args[0]);
+    },
+    async observeLoadBalancer(...args) {
+      record('observeLoadBalancer', args);
+      return observation.observeLoadBalancer(...args);
     },
     async addFinalizer(...args) {
       record('addFinalizer', args);
