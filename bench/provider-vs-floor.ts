@@ -4,7 +4,7 @@
 // sizes and idle length, no phase failed) also rewrites docs/PERFORMANCE.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import Docker from 'dockerode';
 import { kubeConfig, leastPrivilegeIdentity, repoRoot, stackEnv } from '../scripts/local-stack.js';
+import { createDockerActivities } from '../src/activities/docker.js';
 import { dockerClusterResource } from '../src/api/dockercluster.js';
 import { loadConfig } from '../src/config.js';
 import { countRequestsOf, Kube } from './lib/kube.js';
@@ -44,6 +45,8 @@ async function main(): Promise<number> {
   });
   const sizes = values.sizes.split(',').map(Number);
   const idleSeconds = Number(values['idle-seconds']);
+  /** Idle DockerClusters at once: enough resyncs for their CPU to stand out of the processes' own idling. */
+  const idleCount = 20;
   const idleResyncSeconds = Number(values['idle-resync-seconds']);
   const positive = [...sizes, idleSeconds + 1, idleResyncSeconds];
   if (!positive.every((value) => Number.isInteger(value) && value > 0)) {
@@ -79,14 +82,21 @@ async function main(): Promise<number> {
     'kube-apiserver': (await admin.makeApiClient(k8s.VersionApi).getCode()).gitVersion,
     'Temporal CLI (dev server)': version(process.env.TEMPORAL_CLI ?? 'temporal', '--version'),
     'load average at start / end': loadavg().join(' '),
-    'sizes, idle': `${sizes.join(', ')}; idle ${idleSeconds} s, resync every ${idleResyncSeconds} s`,
+    'sizes, idle': `${sizes.join(', ')}; idle ${idleCount} for ${idleSeconds} s, resync every ${idleResyncSeconds} s`,
   };
   const result: BenchResult = { machine, sizes: [], errors: [] };
   try {
     const network = `capdt-bench-${runId}`;
-    const { IPAM } = await docker
-      .createNetwork({ Name: network, CheckDuplicate: true })
-      .then((n) => n.inspect());
+    // Made as the provider makes its network (its own code): a subnet of its own, Docker's picks kept apart from
+    // the load balancers' exact addresses.
+    const subnet = `10.${1 + ((randomBytes(1)[0] as number) % 254)}.0.0/16`;
+    const dockerSettings = {
+      defaultImage: config.CAPDT_LB_IMAGE,
+      network,
+      subnet,
+      hostIp: config.CAPDT_HOST_IP,
+    };
+    await createDockerActivities(docker, dockerSettings).ensureNetwork();
     cleanups.push(async () => {
       // A failed phase may have left load balancers on the network, which would keep it in use.
       for (const id of Object.keys((await docker.getNetwork(network).inspect()).Containers ?? {})) {
@@ -115,34 +125,36 @@ async function main(): Promise<number> {
       providerSettings: {
         KUBECONFIG: identity.kubeConfigPath,
         CAPDT_NETWORK: network,
-        CAPDT_NETWORK_SUBNET: IPAM?.Config?.[0]?.Subnet as string,
+        CAPDT_NETWORK_SUBNET: subnet,
         CAPDT_LB_IMAGE: image,
         CAPDT_HOST_IP: config.CAPDT_HOST_IP,
       },
       logsDir,
+      temporalPid: Number(readFileSync(join(stackEnv('CAPDT_STACK_DIR'), 'run/temporal.pid'), 'utf8')),
       onCleanup: (undo) => cleanups.push(undo),
     };
     log(`run ${runId}: sizes ${sizes.join(', ')}; provider logs in ${logsDir}`);
-    const namespace = await phases.providerFor(context, 'provider', phases.defaultResyncSeconds);
-    for (let i = 1; i <= warmUps; i++) await phases.runRound(context, namespace, 1, `warm-up-${i}`);
+    const provider = await phases.providerFor(context, 'provider', phases.defaultResyncSeconds);
+    result.startupMs = provider.startupMs;
+    for (let i = 1; i <= warmUps; i++) await phases.runRound(context, provider, 1, `warm-up-${i}`);
     for (const [index, n] of sizes.entries()) {
       try {
         const floor = await phases.runFloor(context, n, `r${index}`);
-        const provider = await phases.runRound(context, namespace, n, `r${index}`);
+        const measured = await phases.runRound(context, provider, n, `r${index}`);
         const ratio = {
-          allReady: provider.create.all / floor.create.all,
-          p50: provider.create.p50 / floor.create.p50,
+          allReady: measured.create.all / floor.create.all,
+          p50: measured.create.p50 / floor.create.p50,
         };
-        result.sizes.push({ n, floor, provider, ratio });
-        log(`N=${n}: all ready after ${provider.create.all} ms, floor ${floor.create.all} ms`);
+        result.sizes.push({ n, floor, provider: measured, ratio });
+        log(`N=${n}: all ready after ${measured.create.all} ms, floor ${floor.create.all} ms`);
       } catch (error) {
         result.errors.push(`N=${n}: ${(error as Error).message}`);
       }
     }
     if (idleSeconds > 0) {
-      log(`idle: ${idleSeconds} s, resync every ${idleResyncSeconds} s`);
-      const idleNamespace = await phases.providerFor(context, 'idle', idleResyncSeconds);
-      result.idle = await phases.runIdle(context, idleNamespace, idleSeconds, idleResyncSeconds);
+      log(`idle: ${idleCount} for ${idleSeconds} s, resync every ${idleResyncSeconds} s`);
+      const idleProvider = await phases.providerFor(context, 'idle', idleResyncSeconds);
+      result.idle = await phases.runIdle(context, idleProvider, idleCount, idleSeconds, idleResyncSeconds);
     }
   } catch (error) {
     result.errors.push((error as Error).message);

@@ -12,4 +12,5 @@ if [ "${1:-}" = cli ]; then # npm run bench:cli: the CLI's latency (bench/cli-la
   bash scripts/build.sh
   exec node --import tsx bench/cli-latency.ts "$@"
 fi
+bash scripts/build.sh # the worker loads the workflow bundle the build makes
 exec node --import tsx bench/provider-vs-floor.ts "$@"

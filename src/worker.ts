@@ -22,8 +22,12 @@ export const workflowsPath = fileURLToPath(import.meta.resolve('./workflows/inde
  */
 export const workflowBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
-/** How long a Docker request may go without an answer: every call of the activities is short. */
-const dockerRequestTimeoutMs = 10_000;
+/**
+ * How long a Docker request may go without an answer. Every call of the activities is short, but an engine
+ * creating fifty containers at once on two cores answers some after 20 s and more (10 s here made creates time
+ * out, and the retries thrash); an unanswered request is still given up within a minute, not five.
+ */
+const dockerRequestTimeoutMs = 60_000;
 
 /** Often enough for the workflow's heartbeat timeout (10 s); the SDK throttles what it sends. */
 const heartbeatEveryMs = 2_000;

@@ -6,6 +6,7 @@ import { workflowIdOf } from '../../src/api/refs.js';
 import { loadConfig } from '../../src/config.js';
 import { containerEvents, type FloorSettings, floorCreate, removeContainersOf } from './docker.js';
 import type { Kube, RequestCount } from './kube.js';
+import { cpuMeter, peakRssMiB } from './processes.js';
 import {
   countHistory,
   historyOf,
@@ -27,6 +28,8 @@ export interface Context {
   /** The provider's settings shared by every worker and watcher of the run. */
   providerSettings: Record<string, string>;
   logsDir: string;
+  /** The Temporal dev server's process, whose CPU the provider's workflows cost too. */
+  temporalPid: number;
   /** Registers what the end of the run (or an interrupt) must undo. */
   onCleanup: (undo: () => Promise<unknown>) => void;
 }
@@ -65,6 +68,8 @@ export async function runFloor(context: Context, n: number, label: string) {
   }
 }
 
+export type Provider = Awaited<ReturnType<typeof providerFor>>;
+
 /** The provider (worker and watcher) in a namespace of its own; stopped and cleaned up at the end of the run. */
 export async function providerFor(context: Context, name: string, resyncSeconds: number) {
   const namespace = await context.kube.createNamespace(name);
@@ -81,17 +86,31 @@ export async function providerFor(context: Context, name: string, resyncSeconds:
   );
   context.onCleanup(() => terminateWorkflows(context.temporal, taskQueue));
   context.onCleanup(() => provider.stop());
-  return namespace;
+  return { namespace, pids: provider.pids, startupMs: provider.startupMs };
+}
+
+/** CPU ms per object of the provider's processes and of Temporal's server, over a phase of n objects. */
+function cpuPerObject(context: Context, provider: Provider, n: number) {
+  const measure = cpuMeter({ provider: provider.pids, temporal: [context.temporalPid] });
+  return () => {
+    const used = measure();
+    return {
+      provider: round((used.provider as number) / n, 1),
+      temporal: round((used.temporal as number) / n, 1),
+    };
+  };
 }
 
 /** N Cluster + DockerCluster pairs applied at once: time to ready, cost until quiet, and time to delete. */
-export async function runRound(context: Context, namespace: string, n: number, label: string) {
+export async function runRound(context: Context, provider: Provider, n: number, label: string) {
   const { kube, docker, temporal } = context;
+  const { namespace } = provider;
   const seen = await kube.track(namespace);
   const events = await containerEvents(docker, namespace);
   const destroyedAt = (uid: string) => events.events.find((e) => e.action === 'destroy' && e.uid === uid)?.at;
   try {
     const before = await context.countRequests();
+    const createCpu = cpuPerObject(context, provider, n);
     const created = await Promise.all(range(n).map((i) => kube.create(namespace, `${label}-${i}`, true)));
     const readyAt = (name: string) => seen.readyAt.get(name) as number;
     await until(
@@ -103,8 +122,10 @@ export async function runRound(context: Context, namespace: string, n: number, l
     await untilQuiet(temporal, ids);
     const requests = perObject(await context.countRequests(), before, n);
     const createEvents = events.events.length;
+    const createCpuMs = createCpu();
     const histories = (await Promise.all(ids.map((id) => historyOf(temporal, id)))).map(countHistory);
 
+    const deleteCpu = cpuPerObject(context, provider, n);
     const d0 = Date.now();
     const deleteReturned = await Promise.all(
       created.map(async (object) => {
@@ -121,6 +142,7 @@ export async function runRound(context: Context, namespace: string, n: number, l
     );
     const gone = goneAt();
     await untilCompleted(temporal, ids);
+    const deleteCpuMs = deleteCpu();
     await Promise.all(created.map((object) => kube.deleteCluster(namespace, object.name)));
 
     // From CAPI's owner reference, which the provider waits for: the floor starts with that work done.
@@ -144,6 +166,8 @@ export async function runRound(context: Context, namespace: string, n: number, l
       reconciles: average((h) => h.reconciles),
       ...requests,
       containerEvents: round(createEvents / n, 1),
+      cpuMs: { create: createCpuMs, delete: deleteCpuMs },
+      peakRssMiB: round(peakRssMiB(provider.pids)),
     };
   } finally {
     seen.stop();
@@ -151,50 +175,79 @@ export async function runRound(context: Context, namespace: string, n: number, l
   }
 }
 
-/** One ready DockerCluster left alone for idleSeconds while its workflow resyncs every resyncSeconds. */
+/**
+ * `count` ready DockerClusters left alone for idleSeconds while their workflows resync every resyncSeconds (many,
+ * so that the resyncs' CPU stands out of the processes' own idling, measured first over as long a window).
+ */
 export async function runIdle(
   context: Context,
-  namespace: string,
+  provider: Provider,
+  count: number,
   idleSeconds: number,
   resyncSeconds: number,
 ) {
   const { kube, docker, temporal } = context;
+  const { namespace } = provider;
+  const processes = { provider: provider.pids, temporal: [context.temporalPid] };
+  const idling = cpuMeter(processes);
+  await sleep(idleSeconds * 1000);
+  const baseline = idling();
   const seen = await kube.track(namespace);
   const events = await containerEvents(docker, namespace);
   try {
-    const object = await kube.create(namespace, 'idle', true);
-    const id = workflowIdOf(object.ref);
-    await until('the idle DockerCluster to be ready', () => seen.readyAt.get(object.name), timeoutMs(1));
-    await untilQuiet(temporal, [id]);
+    const created = await Promise.all(range(count).map((i) => kube.create(namespace, `idle-${i}`, true)));
+    const ids = created.map((object) => workflowIdOf(object.ref));
+    await until(
+      `${count} idle DockerClusters to be ready`,
+      () => created.every((object) => seen.readyAt.has(object.name)),
+      timeoutMs(count),
+    );
+    await untilQuiet(temporal, ids);
 
-    const lengthBefore = (await temporal.workflow.getHandle(id).describe()).historyLength;
+    const lengthsBefore = await Promise.all(
+      ids.map(async (id) => (await temporal.workflow.getHandle(id).describe()).historyLength),
+    );
     const before = await context.countRequests();
     const eventsBefore = events.events.length;
     const w0 = Date.now();
+    const cpu = cpuMeter(processes);
     await sleep(idleSeconds * 1000);
-    await untilQuiet(temporal, [id], 1_000);
-    const window = countHistory((await historyOf(temporal, id)).slice(lengthBefore));
-    const requests = perObject(await context.countRequests(), before, window.timersFired);
+    await untilQuiet(temporal, ids, 1_000);
+    const used = cpu();
+    const windowMs = Date.now() - w0;
+    const beyondIdling = (group: keyof typeof processes) =>
+      (used[group] as number) - ((baseline[group] as number) * windowMs) / (idleSeconds * 1000);
+    const windows = await Promise.all(
+      ids.map(async (id, i) => countHistory((await historyOf(temporal, id)).slice(lengthsBefore[i]))),
+    );
+    const total = (pick: (window: (typeof windows)[number]) => number) =>
+      windows.reduce((sum, window) => sum + pick(window), 0);
+    const resyncs = total((window) => window.timersFired);
+    const requests = perObject(await context.countRequests(), before, resyncs);
+    // Temporal's server serves the other provider too, which is quiet meanwhile.
     const perResync = {
-      events: round(window.events / window.timersFired, 1),
-      activities: round(window.activities / window.timersFired, 1),
+      providerCpuMs: round(beyondIdling('provider') / resyncs, 1),
+      temporalCpuMs: round(beyondIdling('temporal') / resyncs, 1),
+      events: round(total((window) => window.events) / resyncs, 1),
+      activities: round(total((window) => window.activities) / resyncs, 1),
       ...requests,
-      containerEvents: round((events.events.length - eventsBefore) / window.timersFired, 1),
+      containerEvents: round((events.events.length - eventsBefore) / resyncs, 1),
     };
-    const windowSeconds = round((Date.now() - w0) / 1000, 1);
-    // Leave nothing behind: the provider removes its load balancer and ends its workflow.
-    await kube.delete(namespace, object.name);
-    await untilCompleted(temporal, [id]);
-    await kube.deleteCluster(namespace, object.name);
+    const windowSeconds = round(windowMs / 1000, 1);
+    // Leave nothing behind: the provider removes the load balancers and ends the workflows.
+    await Promise.all(created.map((object) => kube.delete(namespace, object.name)));
+    await untilCompleted(temporal, ids);
+    await Promise.all(created.map((object) => kube.deleteCluster(namespace, object.name)));
     return {
+      count,
       resyncSeconds,
       windowSeconds,
-      resyncs: window.timersFired,
+      resyncs,
       perResync,
       perHour: [resyncSeconds, defaultResyncSeconds].map((interval) => ({
         resyncSeconds: interval,
         ...Object.fromEntries(
-          Object.entries(perResync).map(([key, value]) => [key, round((value * 3600) / interval)]),
+          Object.entries(perResync).map(([key, value]) => [key, round((value * 3600) / interval, 1)]),
         ),
       })),
     };

@@ -1,5 +1,5 @@
-// The provider under test: its worker and watcher as two processes (`node --import tsx src/main.ts …`), and
-// what their workflows' histories say.
+// The provider under test: its worker and watcher as two processes of the build (`node dist/main.js …`, as the
+// image runs it), and what their workflows' histories say.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync } from 'node:fs';
@@ -14,10 +14,11 @@ const { EventType } = proto.temporal.api.enums.v1;
 
 /**
  * Starts the worker and the watcher with the given settings (logs in logsDir/<logName>-<component>.log) and
- * resolves once both answer /readyz; stop() ends them with SIGINT.
+ * resolves once both answer /readyz (`startupMs`: each one's time from its start); stop() ends them with SIGINT.
  */
 export async function startProvider(settings: Record<string, string>, logsDir: string, logName: string) {
   const children: ChildProcess[] = [];
+  const startupMs: Record<string, number> = {};
   const stop = async () => {
     for (const child of children) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
@@ -33,7 +34,7 @@ export async function startProvider(settings: Record<string, string>, logsDir: s
     for (const component of ['worker', 'watcher']) {
       const port = await freePort();
       const log = openSync(join(logsDir, `${logName}-${component}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', component], {
+      const child = spawn(process.execPath, ['dist/main.js', component], {
         cwd: repoRoot,
         stdio: ['ignore', log, log],
         env: {
@@ -44,6 +45,7 @@ export async function startProvider(settings: Record<string, string>, logsDir: s
         },
       });
       children.push(child);
+      const startedAt = Date.now();
       await until(
         `the ${component} to be ready (log in ${logsDir})`,
         async () => {
@@ -52,14 +54,15 @@ export async function startProvider(settings: Record<string, string>, logsDir: s
           return response?.status === 200;
         },
         120_000,
-        100,
+        20,
       );
+      startupMs[component] = Date.now() - startedAt;
     }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { stop };
+  return { stop, pids: children.map((child) => child.pid as number), startupMs };
 }
 
 export async function historyOf(client: Client, workflowId: string): Promise<HistoryEvent[]> {

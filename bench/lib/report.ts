@@ -11,6 +11,8 @@ export interface BenchResult {
     ratio: { allReady: number; p50: number };
   }[];
   idle?: Awaited<ReturnType<typeof runIdle>>;
+  /** Each process of the provider: from its start until /readyz answers 200. */
+  startupMs?: Record<string, number>;
   errors: string[];
 }
 
@@ -29,10 +31,11 @@ const latencyColumns = <T>(what: string, all: string, pick: (item: T) => Latency
     ],
   );
 const times = (value: number, digits = 1) => `${value.toFixed(digits)}×`;
+const round1 = (value: number) => Math.round(value * 10) / 10;
 const spread = (values: number[]) =>
   `${times(percentile(values, 50), 2)} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
 
-export function renderTables({ sizes, idle, errors }: BenchResult): string {
+export function renderTables({ sizes, idle, startupMs, errors }: BenchResult): string {
   const rounds = new Map<number, Size[]>();
   for (const size of sizes) rounds.set(size.n, [...(rounds.get(size.n) ?? []), size]);
   const sections = [
@@ -75,17 +78,42 @@ export function renderTables({ sizes, idle, errors }: BenchResult): string {
         (s) => `${s.provider.containerEvents} / ${s.floor.containerEvents}`,
       ],
     ]),
+    '### CPU per object (ms) and memory of the provider',
+    table<Size>(sizes, [
+      ['N', (s) => s.n],
+      ['create: provider', (s) => s.provider.cpuMs.create.provider],
+      ['create: Temporal server', (s) => s.provider.cpuMs.create.temporal],
+      ['delete: provider', (s) => s.provider.cpuMs.delete.provider],
+      ['delete: Temporal server', (s) => s.provider.cpuMs.delete.temporal],
+      [
+        'create + delete: provider (Temporal)',
+        (s) =>
+          `${round1(s.provider.cpuMs.create.provider + s.provider.cpuMs.delete.provider)} (${round1(s.provider.cpuMs.create.temporal + s.provider.cpuMs.delete.temporal)})`,
+      ],
+      ['peak RSS so far, worker + watcher (MiB)', (s) => s.provider.peakRssMiB],
+    ]),
   ];
+  if (startupMs) {
+    sections.push(
+      '### Start-up: process start → /readyz 200 (ms)',
+      table(Object.entries(startupMs), [
+        ['process', ([component]) => component],
+        ['ms', ([, ms]) => ms],
+      ]),
+    );
+  }
   if (idle) {
     const rows = [
       { what: 'per resync', ...idle.perResync },
       ...idle.perHour.map((hour) => ({ what: `per hour, resync every ${hour.resyncSeconds} s`, ...hour })),
     ];
     sections.push(
-      `### Idle: one ready, unchanged DockerCluster (${idle.windowSeconds} s, resync every ${idle.resyncSeconds} s: ${idle.resyncs} resyncs)`,
+      `### Idle: ${idle.count} ready, unchanged DockerClusters (${idle.windowSeconds} s, resync every ${idle.resyncSeconds} s: ${idle.resyncs} resyncs), per DockerCluster`,
       table<Record<string, string | number>>(rows, [
         ['', (row) => row.what as string],
         ...Object.entries({
+          providerCpuMs: 'provider CPU ms',
+          temporalCpuMs: 'Temporal server CPU ms',
           events: 'history events',
           activities: 'activities',
           requests: 'API requests',
@@ -114,7 +142,7 @@ by tens of milliseconds from one to the next.
   patch marking it ready, as the provider's least-privilege identity. No watcher, Temporal, CAPI, retries, reads,
   finalizer, endpoint or Events. Per object: from the common start until the benchmark's
   informer sees it ready; *all done*: until the last one.
-- **provider**: the real worker and watcher as two processes (\`node --import tsx src/main.ts worker|watcher\`),
+- **provider**: the real worker and watcher as two processes of the build (\`node dist/main.js worker|watcher\`),
   leader election off, as a least-privilege identity bound to the ClusterRole of \`config/rbac/role.yaml\`; one
   pair for the whole run, warmed up by creating and deleting a few DockerClusters one by one first. A round
   applies N CAPI Clusters and their DockerClusters at once; CAPI's controllers set each DockerCluster's owner
@@ -131,9 +159,18 @@ by tens of milliseconds from one to the next.
   counters (\`apiserver_flowcontrol_dispatched_requests_total\`) of two FlowSchemas that match only that user, one
   its writes (create, update, patch, delete), one the rest, from \`/metrics\` before and after. Until quiet, per
   create; the floor's are its status patches.
-- **idle**: one ready DockerCluster left unchanged for \`--idle-seconds\` while its workflow resyncs on its timer
+- **idle**: 20 ready DockerClusters left unchanged for \`--idle-seconds\` while their workflows resync on their timers
   (a second worker and watcher, with \`CAPDT_RESYNC_SECONDS\` = \`--idle-resync-seconds\`). Per resync, and per idle
-  DockerCluster per hour at that interval and at the provider's default.
+  DockerCluster per hour at that interval and at the provider's default. Each resync is one observation, not a
+  pass, while nothing changed. Its CPU is what the processes used beyond their own idling: the same window
+  measured first with no DockerCluster at all is subtracted.
+- **CPU**: user + system time from \`/proc/<pid>/stat\` of the provider's two processes and of the Temporal dev
+  server, over the phase (create: from the first create until the round is quiet; delete: until every workflow
+  completed; idle: the window), per object or per resync. Temporal's figure includes whatever else it served
+  meanwhile (the other provider, idle). **peak RSS**: the sum of the two processes' high-water marks
+  (\`VmHWM\`) since they started.
+- **start-up**: from spawning \`node dist/main.js worker|watcher\` (the workflow bundle prebuilt by
+  \`npm run build\`) until its \`/readyz\` answers 200.
 
 ## Caveats
 

@@ -56,7 +56,8 @@ describe('drift from Docker events, resync at one hour', () => {
         const now = await running();
         return now?.ip === before.ip ? now : undefined;
       },
-      60_000,
+      // Longer than the provider's Docker request timeout (60 s): a request the engine leaves unanswered is retried.
+      90_000,
     );
     return Date.now() - changed;
   }
