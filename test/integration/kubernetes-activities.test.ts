@@ -11,6 +11,7 @@ import {
   type DockerClusterStatus,
   dockerClusterResource,
   endpointFromLoadBalancerAnnotation,
+  group,
 } from '../../src/api/dockercluster.js';
 import type { DockerClusterRef } from '../../src/api/refs.js';
 import { mergePatch } from '../../src/clients.js';
@@ -112,7 +113,11 @@ describe('Kubernetes activities on the real API server', () => {
         apiVersion: 'cluster.x-k8s.io/v1beta2',
         kind: 'Cluster',
         metadata: { ...metadata, name },
-        spec,
+        // CAPI's webhook wants an infrastructure (or control plane, or topology); this one names none that exists.
+        spec: {
+          infrastructureRef: { apiGroup: group, kind: 'DockerCluster', name: `${name}-none` },
+          ...spec,
+        },
       },
     });
     return name;

@@ -25,7 +25,11 @@ describe('kube-apiserver', () => {
         apiVersion: 'cluster.x-k8s.io/v1beta2',
         kind: 'Cluster',
         metadata: { name, finalizers: ['test.capd-temporal.dev/hold'] },
-        spec: { paused: true },
+        // CAPI's webhook wants an infrastructure (or control plane, or topology); this one names none that exists.
+        spec: {
+          paused: true,
+          infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DockerCluster', name },
+        },
       },
     });
     const read = await objects.getNamespacedCustomObject({ ...cluster, namespace, name });
@@ -57,6 +61,7 @@ describe('kube-apiserver', () => {
   });
 
   it('rejects a spec that violates the CRD schema', async () => {
+    const name = uniqueName('invalid');
     await assert.rejects(
       objects.createNamespacedCustomObject({
         ...cluster,
@@ -64,11 +69,15 @@ describe('kube-apiserver', () => {
         body: {
           apiVersion: 'cluster.x-k8s.io/v1beta2',
           kind: 'Cluster',
-          metadata: { name: uniqueName('invalid') },
-          spec: { paused: 'not-a-boolean' },
+          metadata: { name },
+          // Well-typed, so that CAPI's webhook lets it through to the schema, which has the port at most 65535.
+          spec: {
+            infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DockerCluster', name },
+            clusterNetwork: { apiServerPort: 70000 },
+          },
         },
       }),
-      (error: k8s.ApiException<unknown>) => error.code === 422,
+      (error: k8s.ApiException<unknown>) => error.code === 422 && /apiServerPort/.test(String(error.body)),
     );
   });
 

@@ -51,7 +51,7 @@ describe('faults', () => {
 
   for (const crashAt of [
     'createLoadBalancer:after',
-    'configureLoadBalancer:before',
+    'getLoadBalancerAddress:before',
     'setControlPlaneEndpoint:after',
     'updateStatus:before',
   ]) {
