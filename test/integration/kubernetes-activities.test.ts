@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { createKubernetesActivities } from '../../src/activities/kubernetes.js';
+import { createKubernetesActivities, type KubernetesActivities } from '../../src/activities/kubernetes.js';
 import {
   type DockerCluster,
   type DockerClusterStatus,
@@ -51,11 +51,14 @@ describe('Kubernetes activities on the real API server', () => {
   const config = kubeConfig();
   const objects = config.makeApiClient(k8s.CustomObjectsApi);
   const core = config.makeApiClient(k8s.CoreV1Api);
-  const activities = createKubernetesActivities(config);
   let namespace: string;
+  // Scoped to the test's namespace, as a provider is to its watch namespace: the endpoint check then ignores the
+  // DockerClusters other runs left on the stack, whose endpoints a fresh test address may equal.
+  let activities: KubernetesActivities;
 
   before(async () => {
     namespace = await createNamespace(config);
+    activities = createKubernetesActivities(config, { namespace });
   });
 
   after(async () => {
