@@ -166,7 +166,7 @@ const stringMap = { type: 'object', additionalProperties: { type: 'string' } } a
 /** A DockerClusterTemplate's spec: what CAPI's topology controller copies into each DockerCluster it creates. */
 export const templateSpecSchema = {
   type: 'object',
-  description: `The desired state of the ${kind}Template.`,
+  description: `The desired state of the ${templateKind}.`,
   properties: {
     template: {
       type: 'object',

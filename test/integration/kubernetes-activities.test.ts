@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
+import { clusterManifest } from '../../scripts/local-stack.js';
 import { createKubernetesActivities, type KubernetesActivities } from '../../src/activities/kubernetes.js';
 import {
   type DockerCluster,
   type DockerClusterStatus,
   dockerClusterResource,
   endpointFromLoadBalancerAnnotation,
-  group,
 } from '../../src/api/dockercluster.js';
 import type { DockerClusterRef } from '../../src/api/refs.js';
 import { mergePatch } from '../../src/clients.js';
@@ -112,16 +112,8 @@ describe('Kubernetes activities on the real API server', () => {
     await objects.createNamespacedCustomObject({
       ...clusters,
       namespace,
-      body: {
-        apiVersion: 'cluster.x-k8s.io/v1beta2',
-        kind: 'Cluster',
-        metadata: { ...metadata, name },
-        // CAPI's webhook wants an infrastructure (or control plane, or topology); this one names none that exists.
-        spec: {
-          infrastructureRef: { apiGroup: group, kind: 'DockerCluster', name: `${name}-none` },
-          ...spec,
-        },
-      },
+      // Names a DockerCluster of its name (none exists): CAPI's webhook wants an infrastructure.
+      body: { ...clusterManifest(name, spec), metadata: { ...metadata, name } },
     });
     return name;
   }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { clusterManifest } from '../../scripts/local-stack.js';
 import { mergePatch } from '../../src/clients.js';
 import { createNamespace, eventually, kubeConfig, kubeConfigFor, uniqueName } from '../support/stack.js';
 
@@ -21,15 +22,10 @@ describe('kube-apiserver', () => {
     const created = await objects.createNamespacedCustomObject({
       ...cluster,
       namespace,
+      // Names a DockerCluster (none exists): CAPI's webhook wants an infrastructure, control plane or topology.
       body: {
-        apiVersion: 'cluster.x-k8s.io/v1beta2',
-        kind: 'Cluster',
+        ...clusterManifest(name, { paused: true }),
         metadata: { name, finalizers: ['test.capd-temporal.dev/hold'] },
-        // CAPI's webhook wants an infrastructure (or control plane, or topology); this one names none that exists.
-        spec: {
-          paused: true,
-          infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DockerCluster', name },
-        },
       },
     });
     const read = await objects.getNamespacedCustomObject({ ...cluster, namespace, name });
@@ -66,16 +62,8 @@ describe('kube-apiserver', () => {
       objects.createNamespacedCustomObject({
         ...cluster,
         namespace,
-        body: {
-          apiVersion: 'cluster.x-k8s.io/v1beta2',
-          kind: 'Cluster',
-          metadata: { name },
-          // Well-typed, so that CAPI's webhook lets it through to the schema, which has the port at most 65535.
-          spec: {
-            infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DockerCluster', name },
-            clusterNetwork: { apiServerPort: 70000 },
-          },
-        },
+        // Well-typed, so that CAPI's webhook lets it through to the schema, which has the port at most 65535.
+        body: clusterManifest(name, { clusterNetwork: { apiServerPort: 70000 } }),
       }),
       (error: k8s.ApiException<unknown>) => error.code === 422 && /apiServerPort/.test(String(error.body)),
     );
