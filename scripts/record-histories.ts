@@ -76,6 +76,21 @@ const shapes: Record<string, Shape> = {
       await scenario.until('a second pass', (s) => s.reconciles >= 2);
     },
   },
+  // Since engines have task queues: placed on the default engine, provisioned through its task queue, an idle
+  // resync, then deleted through it.
+  engines: {
+    world: provisioned,
+    options: { input: { resyncInterval: '1 second' } },
+    async drive(scenario) {
+      await ready(scenario);
+      await eventually('an idle resync', async () =>
+        scenario.stubs.count('observeLoadBalancer') >= 2 ? true : undefined,
+      );
+      (scenario.world.dockerCluster as NonNullable<StubWorld['dockerCluster']>).deleting = true;
+      await scenario.handle.signal(changedSignal);
+      await scenario.handle.result();
+    },
+  },
   // The load-balancer image cannot be pulled: reported, retried after the backoff, then ready.
   failure: {
     world: provisioned,

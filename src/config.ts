@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import type { Fleet } from './activities/engines.js';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -99,6 +100,14 @@ const settings = {
     .describe(
       "Workflows a worker keeps in memory between their wake-ups (0: none): bounds the worker's memory however many DockerClusters there are. A workflow evicted from the cache is replayed from its history at its next wake-up (a change, or the resync), which costs CPU and time instead",
     ),
+  CAPDT_ENGINE: z
+    .string()
+    .regex(dnsLabel, 'must be a DNS label such as engine-a')
+    .max(63)
+    .default('default')
+    .describe(
+      "Name of the Docker engine beside this worker (DOCKER_HOST): its load balancers' Docker calls run only on workers with this name. One name per engine of a fleet; one engine needs none",
+    ),
   CAPDT_WATCH_NAMESPACE: z
     .string()
     .regex(dnsLabel, 'must be a namespace name')
@@ -117,7 +126,9 @@ const settings = {
     .string()
     .regex(dnsLabel, 'must be a namespace name')
     .default('default')
-    .describe('Namespace of the leader-election Lease'),
+    .describe(
+      "Namespace of the Leases: the watchers' leader election, and each worker's (which Docker engines have a worker)",
+    ),
   CAPDT_HTTP_HOST: ipAddress
     .default('127.0.0.1')
     .describe('Address of the /metrics, /healthz and /readyz endpoint'),
@@ -204,4 +215,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     throw new ConfigError('invalid configuration: TEMPORAL_TLS_CERT is set without TEMPORAL_TLS_KEY');
   }
   return result.data;
+}
+
+/** Where the workers of this installation announce their engines (src/engine-lease.ts). */
+export function fleetOf(config: Config): Fleet {
+  return { leaseNamespace: config.CAPDT_LEASE_NAMESPACE, taskQueue: config.CAPDT_TASK_QUEUE };
 }

@@ -12,7 +12,7 @@ import { followDockerEvents } from './watcher/docker-events.js';
 import { electLeader } from './watcher/leader-election.js';
 import { Signaller } from './watcher/signaller.js';
 import { startConfiguredWatcher } from './watcher/watcher.js';
-import { createWorker } from './worker.js';
+import { runWorkers } from './worker.js';
 import { reconcileWorkflowType } from './workflows/definitions.js';
 
 const components = ['worker', 'watcher', 'all'] as const;
@@ -123,12 +123,15 @@ async function main(): Promise<void> {
   const running: Promise<void>[] = [];
   const signalled = untilSignalled();
   if (component !== 'watcher') {
-    // The worker stops by itself on SIGINT/SIGTERM, finishing the tasks it has.
-    const worker = await createWorker(config);
-    ready.push(() => worker.getState() === 'RUNNING');
-    running.push(worker.run());
+    // The workers stop by themselves on SIGINT/SIGTERM too, finishing the tasks they have.
+    const workers = await runWorkers(config, logger);
+    ready.push(workers.ready);
+    running.push(workers.finished, signalled.then(workers.stop));
     running.push(signalled.then(await followLoadBalancerDrift(config)));
-    logger.info({ taskQueue: config.CAPDT_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
+    logger.info(
+      { taskQueue: config.CAPDT_TASK_QUEUE, engine: config.CAPDT_ENGINE, temporal: config.TEMPORAL_ADDRESS },
+      'worker running',
+    );
   }
   if (component !== 'worker') {
     const stopWatcher = await runWatcher(config, ready);

@@ -12,11 +12,29 @@ import { sleep, until } from './stats.js';
 
 const { EventType } = proto.temporal.api.enums.v1;
 
+/** One process of the provider: its component and settings of its own (a worker beside another engine). */
+export interface ProviderProcessSpec {
+  name: string;
+  component: 'worker' | 'watcher';
+  env?: Record<string, string>;
+}
+
+const workerAndWatcher: ProviderProcessSpec[] = [
+  { name: 'worker', component: 'worker' },
+  { name: 'watcher', component: 'watcher' },
+];
+
 /**
- * Starts the worker and the watcher with the given settings (logs in logsDir/<logName>-<component>.log) and
- * resolves once both answer /readyz (`startupMs`: each one's time from its start); stop() ends them with SIGINT.
+ * Starts the processes (by default a worker and a watcher) with the given settings (logs in
+ * logsDir/<logName>-<name>.log) and resolves once each answers /readyz (`startupMs`: each one's time from its
+ * start); stop() ends them with SIGINT.
  */
-export async function startProvider(settings: Record<string, string>, logsDir: string, logName: string) {
+export async function startProvider(
+  settings: Record<string, string>,
+  logsDir: string,
+  logName: string,
+  processes = workerAndWatcher,
+) {
   const children: ChildProcess[] = [];
   const startupMs: Record<string, number> = {};
   const stop = async () => {
@@ -31,15 +49,16 @@ export async function startProvider(settings: Record<string, string>, logsDir: s
     }
   };
   try {
-    for (const component of ['worker', 'watcher']) {
+    for (const { name, component, env } of processes) {
       const port = await freePort();
-      const log = openSync(join(logsDir, `${logName}-${component}.log`), 'a');
+      const log = openSync(join(logsDir, `${logName}-${name}.log`), 'a');
       const child = spawn(process.execPath, ['dist/main.js', component], {
         cwd: repoRoot,
         stdio: ['ignore', log, log],
         env: {
           ...process.env,
           ...settings,
+          ...env,
           CAPDT_LEADER_ELECTION: 'false',
           CAPDT_HTTP_PORT: String(port),
         },
@@ -47,16 +66,16 @@ export async function startProvider(settings: Record<string, string>, logsDir: s
       children.push(child);
       const startedAt = Date.now();
       await until(
-        `the ${component} to be ready (log in ${logsDir})`,
+        `the ${name} to be ready (log in ${logsDir})`,
         async () => {
-          if (child.exitCode !== null) throw new Error(`the ${component} exited with ${child.exitCode}`);
+          if (child.exitCode !== null) throw new Error(`the ${name} exited with ${child.exitCode}`);
           const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
           return response?.status === 200;
         },
         120_000,
         20,
       );
-      startupMs[component] = Date.now() - startedAt;
+      startupMs[name] = Date.now() - startedAt;
     }
   } catch (error) {
     await stop();

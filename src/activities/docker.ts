@@ -30,7 +30,7 @@ import {
 import { chooseAddress, ensureOneNetwork, requireIPv6 } from './docker/network.js';
 import { haproxyConfig } from './load-balancer.js';
 import type {
-  CreatedLoadBalancer,
+  InspectInput,
   IpFamily,
   LoadBalancerAddress,
   LoadBalancerOwner,
@@ -163,9 +163,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     },
 
     /** The load balancer's address on the provider's network. */
-    async getLoadBalancerAddress(
-      input: CreatedLoadBalancer & { ipFamily: IpFamily; port: number },
-    ): Promise<LoadBalancerAddress> {
+    async getLoadBalancerAddress(input: InspectInput): Promise<LoadBalancerAddress> {
       const details = await inspectCreated(engine, input);
       if (!details.State.Running) {
         // Waiting cannot help: the next reconcile starts it again (createLoadBalancer).
@@ -185,9 +183,7 @@ export function createDockerActivities(docker: Docker, settings: DockerSettings)
     },
 
     /** The container a pass recorded, as it is now; null once it is gone. Reads only. */
-    async inspectLoadBalancer(
-      input: CreatedLoadBalancer & { ipFamily: IpFamily; port: number },
-    ): Promise<LoadBalancerState | null> {
+    async inspectLoadBalancer(input: InspectInput): Promise<LoadBalancerState | null> {
       let details: Docker.ContainerInspectInfo;
       try {
         details = await docker.getContainer(input.containerId).inspect();

@@ -10,14 +10,11 @@ import {
   controlPlaneLabel,
   type Machine,
   machineResource,
-  watchFilterLabel,
 } from '../api/capi.js';
 import {
   apiVersion,
   type ControlPlaneEndpoint,
-  type DockerCluster,
   type DockerClusterStatus,
-  dockerClusterResource,
   endpointFromLoadBalancerAnnotation,
   finalizer,
   haproxyTemplateKey,
@@ -26,8 +23,9 @@ import {
 import { providerName } from '../api/provider.js';
 import type { DockerClusterRef } from '../api/refs.js';
 import { type PassStatus, statusAfterPass } from '../api/status.js';
-import { isApiError, mergePatch } from '../clients.js';
+import { isApiError } from '../clients.js';
 import { explain } from './api-failures.js';
+import { dockerClusterStore, type ManagedScope } from './dockercluster-store.js';
 import type {
   Backend,
   ClusterView,
@@ -38,41 +36,12 @@ import type {
 } from './types.js';
 import { backendsOf, clusterView, dockerClusterView } from './views.js';
 
-/** The DockerClusters this provider manages: its watch namespace and watch filter, when set. */
-export interface ManagedScope {
-  namespace?: string;
-  watchFilter?: string;
-}
-
 export function createKubernetesActivities(kubeConfig: k8s.KubeConfig, scope: ManagedScope = {}) {
   const objects = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
 
-  /** The DockerCluster this reference names, or undefined when it is gone or was re-created. */
-  async function read(ref: DockerClusterRef): Promise<DockerCluster | undefined> {
-    try {
-      const object = (await objects.getNamespacedCustomObject({
-        ...dockerClusterResource,
-        namespace: ref.namespace,
-        name: ref.name,
-      })) as DockerCluster;
-      return object.metadata.uid === ref.uid ? object : undefined;
-    } catch (error) {
-      if (isApiError(error, 404)) return undefined;
-      return explain(`reading DockerCluster ${ref.namespace}/${ref.name}`, error);
-    }
-  }
-
-  async function readExisting(ref: DockerClusterRef, action: string): Promise<DockerCluster> {
-    const object = await read(ref);
-    if (!object) {
-      throw ApplicationFailure.nonRetryable(
-        `${action}: DockerCluster ${ref.namespace}/${ref.name} (uid ${ref.uid}) no longer exists`,
-        'NotFound',
-      );
-    }
-    return object;
-  }
+  const store = dockerClusterStore(objects, scope);
+  const { read, readExisting, patchVersion } = store;
 
   /**
    * Refuses an address that is the endpoint of another DockerCluster this provider manages: its load balancer is
@@ -80,17 +49,7 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig, scope: Ma
    * after the new load balancer holds the address, so no endpoint written later can name it too.
    */
   async function requireEndpointUnclaimed(ref: DockerClusterRef, host: string, action: string) {
-    const labelSelector = scope.watchFilter && `${watchFilterLabel}=${scope.watchFilter}`;
-    const request = { ...dockerClusterResource, ...(labelSelector && { labelSelector }) };
-    let list: { items: DockerCluster[] };
-    try {
-      list = (await (scope.namespace
-        ? objects.listNamespacedCustomObject({ ...request, namespace: scope.namespace })
-        : objects.listClusterCustomObject(request))) as { items: DockerCluster[] };
-    } catch (error) {
-      return explain(`${action}: listing DockerClusters`, error);
-    }
-    const claimant = list.items.find(
+    const claimant = (await store.listManaged(action)).find(
       (other) =>
         other.metadata.uid !== ref.uid &&
         other.spec?.controlPlaneEndpoint?.host === host &&
@@ -103,35 +62,6 @@ export function createKubernetesActivities(kubeConfig: k8s.KubeConfig, scope: Ma
         'the endpoint is not written, and the load balancer is re-created on another address',
       'EndpointTaken',
     );
-  }
-
-  /** A merge patch that only applies to the version read, so concurrent writers are never overwritten. */
-  async function patchVersion(
-    object: DockerCluster,
-    body: object,
-    action: string,
-    status = false,
-  ): Promise<DockerCluster> {
-    const request = {
-      ...dockerClusterResource,
-      namespace: object.metadata.namespace as string,
-      name: object.metadata.name as string,
-      body: {
-        ...body,
-        metadata: {
-          ...('metadata' in body ? (body.metadata as object) : {}),
-          resourceVersion: object.metadata.resourceVersion,
-        },
-      },
-      fieldManager: providerName,
-    };
-    try {
-      return (await (status
-        ? objects.patchNamespacedCustomObjectStatus(request, mergePatch)
-        : objects.patchNamespacedCustomObject(request, mergePatch))) as DockerCluster;
-    } catch (error) {
-      return explain(action, error);
-    }
   }
 
   /** Adds or removes our finalizer (removing it from an object that is gone is done already). */

@@ -1,11 +1,12 @@
 // The idle check's one read: everything a Ready pass depended on, from both systems, through the same reads the
 // pass makes. It writes nothing. One local activity instead of one per read keeps an idle resync to a single
-// marker in history.
+// marker in history. A local activity runs in whichever worker runs the workflow: it inspects the load balancer
+// itself only beside the load balancer's engine, and otherwise says what the engine's worker is to inspect.
 import { defaultEndpointPort } from '../api/dockercluster.js';
 import type { DockerClusterRef } from '../api/refs.js';
 import type { DockerActivities } from './docker.js';
 import type { KubernetesActivities } from './kubernetes.js';
-import type { Observation } from './types.js';
+import type { InspectInput, Observation } from './types.js';
 
 type Reads = Pick<
   KubernetesActivities,
@@ -13,10 +14,20 @@ type Reads = Pick<
 > &
   Pick<DockerActivities, 'inspectLoadBalancer'>;
 
-export function createObservationActivities(reads: Reads) {
+/** What the workflow completes with the engine's own inspect, when the load balancer is on another engine. */
+export type PartialObservation = Omit<Observation, 'loadBalancer'> & {
+  inspectOn: { engine: string; input: InspectInput };
+};
+
+/** `engine`: the name of the engine beside this worker. */
+export function createObservationActivities(reads: Reads, engine: string) {
   return {
     /** The DockerCluster, its Cluster, the control-plane Machines, its template and its load balancer, as now. */
-    async observeLoadBalancer(input: { ref: DockerClusterRef; containerId: string }): Promise<Observation> {
+    async observeLoadBalancer(input: {
+      ref: DockerClusterRef;
+      containerId: string;
+      engine?: string;
+    }): Promise<Observation | PartialObservation> {
       const { ref, containerId } = input;
       const nothing = { cluster: null, backends: [], loadBalancer: null };
       const dockerCluster = await reads.getDockerCluster(ref);
@@ -36,13 +47,17 @@ export function createObservationActivities(reads: Reads) {
       const template =
         templateRef &&
         (await reads.getHAProxyTemplate({ namespace: ref.namespace, configMap: templateRef.name })).text;
-      const loadBalancer = await reads.inspectLoadBalancer({
+      const read = { dockerCluster, cluster, backends, ...(template !== undefined && { template }) };
+      const inspect: InspectInput = {
         dockerCluster: ref,
         containerId,
         ipFamily,
         port: dockerCluster.spec.controlPlaneEndpoint?.port ?? defaultEndpointPort,
-      });
-      return { dockerCluster, cluster, backends, ...(template !== undefined && { template }), loadBalancer };
+      };
+      if (input.engine && input.engine !== engine) {
+        return { ...read, inspectOn: { engine: input.engine, input: inspect } };
+      }
+      return { ...read, loadBalancer: await reads.inspectLoadBalancer(inspect) };
     },
   };
 }

@@ -14,6 +14,8 @@ export interface DockerClusterView {
   endpointFromLoadBalancer: boolean;
   /** The name of the owning CAPI Cluster, from ownerReferences, once CAPI has set it. */
   ownerClusterName?: string;
+  /** The Docker engine its load balancer lives on, once it is placed (src/api/engines.ts). */
+  engine?: string;
   spec: DockerClusterSpec;
 }
 
@@ -93,6 +95,9 @@ export interface CreatedLoadBalancer {
   dockerCluster: DockerClusterRef;
   containerId: string;
 }
+
+/** Which load balancer to read, and where its endpoint is: for reads of its address. */
+export type InspectInput = CreatedLoadBalancer & { ipFamily: IpFamily; port: number };
 
 export interface LoadBalancerAddress {
   containerId: string;

@@ -10,10 +10,12 @@ import {
   pausedAnnotation,
 } from '../api/capi.js';
 import { type DockerCluster, endpointFromLoadBalancerAnnotation, finalizer } from '../api/dockercluster.js';
+import { engineOf } from '../api/engines.js';
 import type { Backend, ClusterView, DockerClusterView, IpFamily } from './types.js';
 
 export function dockerClusterView(object: DockerCluster): DockerClusterView {
   const { metadata } = object;
+  const engine = engineOf(object);
   const owner = metadata.ownerReferences?.find(
     (reference) => reference.kind === clusterKind && reference.apiVersion.startsWith(`${clusterGroup}/`),
   );
@@ -27,6 +29,7 @@ export function dockerClusterView(object: DockerCluster): DockerClusterView {
       managedBy: metadata.annotations[managedByAnnotation],
     }),
     ...(owner && { ownerClusterName: owner.name }),
+    ...(engine && { engine }),
     spec: object.spec ?? {},
   };
 }

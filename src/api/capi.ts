@@ -3,10 +3,16 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 export const clusterGroup = 'cluster.x-k8s.io';
 export const clusterVersion = 'v1beta2';
-export const clusterPlural = 'clusters';
 export const clusterKind = 'Cluster';
-/** How the API server addresses Clusters (group, version, plural), as API clients ask for it. */
-export const clusterResource = { group: clusterGroup, version: clusterVersion, plural: clusterPlural };
+export const clusterPlural = 'clusters';
+export const machinePlural = 'machines';
+/** How the API server addresses Clusters and Machines (group, version, plural), as API clients ask for them. */
+export const clusterResource = resourceOf(clusterPlural);
+export const machineResource = resourceOf(machinePlural);
+
+function resourceOf(plural: string) {
+  return { group: clusterGroup, version: clusterVersion, plural };
+}
 
 /** On a Cluster or a DockerCluster: reconciliation stops while it is present (clusterctl move sets it). */
 export const pausedAnnotation = 'cluster.x-k8s.io/paused';
@@ -16,10 +22,6 @@ export const managedByAnnotation = 'cluster.x-k8s.io/managed-by';
 export const watchFilterLabel = 'cluster.x-k8s.io/watch-filter';
 /** Set by CAPI on the objects of a cluster. */
 export const clusterNameLabel = 'cluster.x-k8s.io/cluster-name';
-
-export const machinePlural = 'machines';
-/** How the API server addresses Machines. */
-export const machineResource = { group: clusterGroup, version: clusterVersion, plural: machinePlural };
 /** Set by CAPI on the Machines of a cluster's control plane. */
 export const controlPlaneLabel = 'cluster.x-k8s.io/control-plane';
 

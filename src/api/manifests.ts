@@ -1,4 +1,5 @@
 // Kubernetes manifests derived from the API definition; `npm run generate` writes them under config/.
+
 import { clusterNameLabel } from './capi.js';
 import {
   contractLabels,
@@ -12,6 +13,7 @@ import {
   templateSpecSchema,
   version,
 } from './dockercluster.js';
+import { defaultEngine } from './engines.js';
 import { providerName } from './provider.js';
 import { capiCoreRules, providerRules } from './rbac.js';
 
@@ -201,14 +203,20 @@ function deployment(component: 'worker' | 'watcher', replicas: number, env: obje
   };
 }
 
+/** The Leases of watchers and workers live beside them. */
+const leaseNamespace = {
+  name: 'CAPDT_LEASE_NAMESPACE',
+  valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+};
+
 function managerManifests() {
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: systemNamespace, labels: providerLabels } },
-    deployment('worker', 1, []),
+    // Two workers beside the node's Docker engine, polling the same task queues: either may die or be rolled.
+    // A fleet has one such Deployment per engine, each with its CAPDT_ENGINE (docs/OPERATING.md).
+    deployment('worker', 2, [leaseNamespace, { name: 'CAPDT_ENGINE', value: defaultEngine }]),
     // Two watchers: one leads (holds the Lease), the other stands by.
-    deployment('watcher', 2, [
-      { name: 'CAPDT_LEASE_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-    ]),
+    deployment('watcher', 2, [leaseNamespace]),
   ];
 }
 

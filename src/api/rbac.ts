@@ -17,8 +17,12 @@ export const providerRules: PolicyRule[] = [
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
   // Custom HAProxy config templates (spec.loadBalancer.customHAProxyConfigTemplateRef), re-rendered on edits.
   { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
-  // Leader election among watchers.
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  // Leader election among watchers; each worker's Lease, which tells which Docker engines have a worker.
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
+  },
 ];
 
 /**

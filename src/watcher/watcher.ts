@@ -3,18 +3,11 @@
 // workflow (starting it when needed).
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import {
-  type Cluster,
-  clusterNameLabel,
-  clusterResource,
-  controlPlaneLabel,
-  type Machine,
-  machineResource,
-  watchFilterLabel,
-} from '../api/capi.js';
+import type { Fleet } from '../activities/engines.js';
+import * as capi from '../api/capi.js';
 import { type DockerCluster, dockerClusterResource, haproxyTemplateKey } from '../api/dockercluster.js';
 import { refOf } from '../api/refs.js';
-import type { Config } from '../config.js';
+import { type Config, fleetOf } from '../config.js';
 import type { Logger } from '../logger.js';
 import {
   clusterFingerprint,
@@ -23,6 +16,7 @@ import {
   isFirstProvisioningWrite,
   machineFingerprint,
 } from './changes.js';
+import { monitorEngines } from './engine-monitor.js';
 import { Signaller } from './signaller.js';
 
 /** Logged once the watcher lists and watches everything (tests and operators wait for it). */
@@ -40,6 +34,8 @@ interface WatcherOptions {
   onRestart?: () => void;
   /** Delay before an informer that stopped on an error is restarted; doubles up to 30 s. */
   restartBackoffMs?: number;
+  /** Whose workers' Leases tell which Docker engines have a worker. */
+  fleet?: Fleet;
 }
 
 export interface Watcher {
@@ -60,7 +56,7 @@ function informerFor<T extends k8s.KubernetesObject>(
   const path = options.namespace
     ? `${base}/namespaces/${options.namespace}/${resource.plural}`
     : `${base}/${resource.plural}`;
-  const selectors = [requiredLabel, options.watchFilter && `${watchFilterLabel}=${options.watchFilter}`];
+  const selectors = [requiredLabel, options.watchFilter && `${capi.watchFilterLabel}=${options.watchFilter}`];
   const labelSelector = selectors.filter(Boolean).join(',') || undefined;
   const list = () =>
     (options.namespace
@@ -84,8 +80,8 @@ function configMapInformer(options: WatcherOptions) {
 function startWatcher(options: WatcherOptions): Watcher {
   const { signaller, logger } = options;
   const dockerClusters = informerFor<DockerCluster>(options, dockerClusterResource);
-  const clusters = informerFor<Cluster>(options, clusterResource);
-  const machines = informerFor<Machine>(options, machineResource, controlPlaneLabel);
+  const clusters = informerFor<capi.Cluster>(options, capi.clusterResource);
+  const machines = informerFor<capi.Machine>(options, capi.machineResource, capi.controlPlaneLabel);
   const configMaps = configMapInformer(options);
   /** The last version of each DockerCluster that was acted on (or found to need nothing). */
   const seenDockerClusters = new Map<string, DockerCluster>();
@@ -129,7 +125,7 @@ function startWatcher(options: WatcherOptions): Watcher {
   }
 
   /** Signals the workflow of the DockerCluster that a Cluster names, if there is one. */
-  function signalInfrastructureOf(cluster: Cluster, why: string) {
+  function signalInfrastructureOf(cluster: capi.Cluster, why: string) {
     const target = infrastructureRefOf(cluster);
     const dockerCluster = target && dockerClusters.get(target.name, target.namespace);
     if (!dockerCluster) return;
@@ -137,16 +133,16 @@ function startWatcher(options: WatcherOptions): Watcher {
     signaller.request(refOf(dockerCluster));
   }
 
-  function onCluster(cluster: Cluster, gone = false) {
+  function onCluster(cluster: capi.Cluster, gone = false) {
     if (changedSince(seenClusters, cluster, clusterFingerprint(cluster), gone)) {
       signalInfrastructureOf(cluster, 'Cluster changed');
     }
   }
 
   /** A control-plane Machine that came, went, moved or started deleting changes its load balancer's backends. */
-  function onMachine(machine: Machine, gone = false) {
+  function onMachine(machine: capi.Machine, gone = false) {
     if (!changedSince(seenMachines, machine, machineFingerprint(machine), gone)) return;
-    const clusterName = machine.metadata.labels?.[clusterNameLabel];
+    const clusterName = machine.metadata.labels?.[capi.clusterNameLabel];
     const cluster = clusterName && clusters.get(clusterName, machine.metadata.namespace);
     if (cluster) signalInfrastructureOf(cluster, 'control-plane Machine changed');
   }
@@ -219,11 +215,21 @@ function startWatcher(options: WatcherOptions): Watcher {
     await runConfigMaps();
     logger.info({ namespace: options.namespace ?? '*', watchFilter: options.watchFilter }, watchingMessage);
   })();
+  const stopMonitoringEngines =
+    options.fleet &&
+    monitorEngines({
+      kubeConfig: options.kubeConfig,
+      fleet: options.fleet,
+      logger,
+      dockerClusters: () => dockerClusters.list(),
+      changed: (dockerCluster) => signaller.request(refOf(dockerCluster)),
+    });
 
   return {
     started,
     async stop() {
       stopped = true;
+      stopMonitoringEngines?.();
       signaller.stop();
       await Promise.all([dockerClusters.stop(), clusters.stop(), machines.stop(), configMaps.stop()]);
     },
@@ -244,6 +250,7 @@ export function startConfiguredWatcher(
       logger: deps.logger,
     }),
     logger: deps.logger,
+    fleet: fleetOf(config),
     ...(deps.onRestart && { onRestart: deps.onRestart }),
     ...(config.CAPDT_WATCH_NAMESPACE && { namespace: config.CAPDT_WATCH_NAMESPACE }),
     ...(config.CAPDT_WATCH_FILTER && { watchFilter: config.CAPDT_WATCH_FILTER }),

@@ -23,6 +23,8 @@ export interface ReconcileState {
   clusterName?: string;
   endpoint?: { host: string; port: number };
   containerId?: string;
+  /** The Docker engine its load balancer was provisioned on. */
+  engine?: string;
   /** The host port the load balancer publishes the endpoint port on; a re-created one keeps it. */
   hostPort?: string;
   lastError?: string;

@@ -1,14 +1,18 @@
 // How the reconcile workflow runs its steps and how long it waits between passes.
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import {
+  type ActivityOptions,
   type LocalActivityOptions,
   proxyActivities,
   proxyLocalActivities,
   proxySinks,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { DockerActivities } from '../activities/docker.js';
+import type { EngineActivities } from '../activities/engines.js';
 import type { KubernetesActivities } from '../activities/kubernetes.js';
 import type { ObservationActivities } from '../activities/observation.js';
+import { engineTaskQueue } from '../api/engines.js';
 import type { ReconcileInput, ReconcileSinks } from './definitions.js';
 
 // A call is retried within its step only for failures the activity threw as retryable: one that retrying
@@ -40,7 +44,7 @@ const dockerCall: LocalActivityOptions = {
  * (as markers, which the UI lists as local activities). Each call names its step: the summary in the UI.
  */
 export const kube = (summary: string) =>
-  proxyLocalActivities<KubernetesActivities>({ ...kubernetesCall, summary });
+  proxyLocalActivities<KubernetesActivities & EngineActivities>({ ...kubernetesCall, summary });
 export const dockerQuick = (summary: string) =>
   proxyLocalActivities<DockerActivities>({ ...dockerCall, summary });
 /** The idle check's one read (src/activities/observation.ts): Kubernetes reads, then one Docker inspect. */
@@ -50,11 +54,22 @@ export const observation = (summary: string) =>
  * Creating and deleting a container can take seconds and must outlive a dead worker: activities, whose
  * heartbeats let a crashed worker's attempt be retried elsewhere within seconds.
  */
-export const docker = (summary: string) =>
+const dockerActivity: ActivityOptions = {
+  ...dockerCall,
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+};
+export const docker = (summary: string) => proxyActivities<DockerActivities>({ ...dockerActivity, summary });
+/**
+ * The Docker calls of a load balancer placed on `engine`: activities on that engine's task queue, which only the
+ * workers beside it poll. A call no worker picks up (the engine's workers are gone) fails the pass after a
+ * minute instead of waiting for ever; the next pass says which engine has no worker.
+ */
+export const dockerOn = (engine: string, summary: string) =>
   proxyActivities<DockerActivities>({
-    ...dockerCall,
-    startToCloseTimeout: '5 minutes',
-    heartbeatTimeout: '10 seconds',
+    ...dockerActivity,
+    taskQueue: engineTaskQueue(workflowInfo().taskQueue, engine),
+    scheduleToStartTimeout: '1 minute',
     summary,
   });
 export const { metrics } = proxySinks<ReconcileSinks>();

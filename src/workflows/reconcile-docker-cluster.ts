@@ -20,7 +20,7 @@ import {
   resumeSignal,
   stateQuery,
 } from './definitions.js';
-import { defaultMaxHistoryEvents, metrics, observation, resyncAfter } from './options.js';
+import { defaultMaxHistoryEvents, dockerOn, metrics, observation, resyncAfter } from './options.js';
 import {
   eventsRecorded,
   isStepFailure,
@@ -69,10 +69,7 @@ async function settledObservation(run: Reconciliation): Promise<Observation | un
   if (run.state.phase !== 'Ready' || !containerId) return undefined;
   let observed: Observation;
   try {
-    observed = await observation('Observe what the pass left').observeLoadBalancer({
-      ref: run.ref,
-      containerId,
-    });
+    observed = await observe(run, 'Observe what the pass left', containerId);
   } catch (error) {
     if (!isStepFailure(error)) throw error;
     return undefined;
@@ -87,10 +84,7 @@ async function settledObservation(run: Reconciliation): Promise<Observation | un
  */
 async function unchangedSince(run: Reconciliation, settled: Observation): Promise<boolean> {
   try {
-    const now = await observation('Resync: anything changed?').observeLoadBalancer({
-      ref: run.ref,
-      containerId: settled.loadBalancer?.containerId as string,
-    });
+    const now = await observe(run, 'Resync: anything changed?', settled.loadBalancer?.containerId as string);
     // Both were made by the same activity code from the same kinds of reads: equal JSON, equal observations.
     const unchanged = JSON.stringify(now) === JSON.stringify(settled);
     if (unchanged) metrics.reconciled('Unchanged');
@@ -99,6 +93,23 @@ async function unchangedSince(run: Reconciliation, settled: Observation): Promis
     if (!isStepFailure(error)) throw error;
     return false;
   }
+}
+
+/**
+ * The observation, read in this worker; when the load balancer lives on another engine than this worker's, that
+ * engine's worker inspects it (one activity more).
+ */
+async function observe(run: Reconciliation, summary: string, containerId: string): Promise<Observation> {
+  const { engine } = run.state;
+  const observed = await observation(summary).observeLoadBalancer({
+    ref: run.ref,
+    containerId,
+    ...(engine && { engine }),
+  });
+  if (!('inspectOn' in observed)) return observed;
+  const { inspectOn, ...read } = observed;
+  const loadBalancer = await dockerOn(inspectOn.engine, summary).inspectLoadBalancer(inspectOn.input);
+  return { ...read, loadBalancer };
 }
 
 /** The run's Reconciliation, picked up from the previous run if there was one, and its signal handlers. */

@@ -1,7 +1,8 @@
 // The steps of one reconcile pass: the tutorial's Reconcile (get → owner → paused → delete or normal). Each
 // step is a function of the workflow's Reconciliation and of what the pass found so far (`pass`), from which
 // the status is written once, at the end of the pass (reconciliation.ts).
-import { ApplicationFailure, log, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { DockerActivities } from '../activities/docker.js';
 import type {
   ClusterView,
   DockerClusterView,
@@ -9,11 +10,15 @@ import type {
   LoadBalancerOwner,
 } from '../activities/types.js';
 import { defaultEndpointPort, finalizer } from '../api/dockercluster.js';
+import { engineLabel } from '../api/engines.js';
 import type { DockerClusterRef } from '../api/refs.js';
 import { ownerClusterNameKey } from '../api/search-attributes.js';
 import type { PassStatus } from '../api/status.js';
-import { docker, dockerQuick, kube } from './options.js';
+import { docker, dockerOn, dockerQuick, kube } from './options.js';
 import { enter, event, failureType, logFields, type Outcome, type Reconciliation } from './reconciliation.js';
+
+/** Workflows started before it replay their Docker calls as local activities on the shared task queue. */
+export const engineQueuesPatch = 'engine-task-queues';
 
 const done: Outcome = { done: true };
 const waitForChange: Outcome = { done: false };
@@ -73,6 +78,41 @@ interface Target {
   cluster: ClusterView;
   owner: LoadBalancerOwner;
   port: number;
+  docker: DockerCalls;
+}
+
+/** The pass's Docker calls: the short ones (reads, a config write) and those that create or remove containers. */
+interface DockerCalls {
+  quick(summary: string): DockerActivities;
+  slow(summary: string): DockerActivities;
+}
+
+const onSharedQueue: DockerCalls = { quick: dockerQuick, slow: docker };
+
+/** Docker calls run by the workers beside the engine, once a worker is known to serve it. */
+async function dockerCallsOn(run: Reconciliation, engine: string): Promise<DockerCalls> {
+  await kube(`Check that a worker serves Docker engine ${engine}`).requireEngineServed({ engine });
+  run.state.engine = engine;
+  const calls = (summary: string) => dockerOn(engine, summary);
+  return { quick: calls, slow: calls };
+}
+
+/**
+ * Where a normal pass's Docker calls run: on the DockerCluster's engine, chosen and labelled the first time. A
+ * load balancer never moves between engines: a label changed afterwards is refused.
+ */
+async function placed(run: Reconciliation, dockerCluster: DockerClusterView): Promise<DockerCalls> {
+  if (!patched(engineQueuesPatch)) return onSharedQueue;
+  const engine = dockerCluster.engine ?? (await kube('Place on a Docker engine').placeOnEngine(run.ref));
+  const provisionedOn = run.state.containerId && run.state.engine;
+  if (provisionedOn && engine !== provisionedOn) {
+    throw ApplicationFailure.nonRetryable(
+      `${what(run.ref)} has its load balancer on Docker engine ${provisionedOn}, but its label ${engineLabel} ` +
+        `now names ${engine}: set it back to ${provisionedOn} (a load balancer does not move between engines)`,
+      'EngineChanged',
+    );
+  }
+  return await dockerCallsOn(run, engine);
 }
 
 async function reconcileNormal(
@@ -92,6 +132,7 @@ async function reconcileNormal(
     cluster,
     owner: loadBalancerOwner(run.ref, dockerCluster),
     port: dockerCluster.spec.controlPlaneEndpoint?.port ?? defaultEndpointPort,
+    docker: await placed(run, dockerCluster),
   };
   const address = await ensureLoadBalancer(run, target);
   const endpoint = await ensureEndpoint(run, target, address, pass);
@@ -113,7 +154,7 @@ async function reconcileNormal(
 /** The load balancer created or found, serving the control-plane Machines with the config it should have. */
 async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<LoadBalancerAddress> {
   const { ref, state } = run;
-  const { dockerCluster, cluster, owner, port } = target;
+  const { dockerCluster, cluster, owner, port, docker } = target;
   const backends = await kube(`List control-plane Machines of ${cluster.name}`).listControlPlaneMachines({
     namespace: ref.namespace,
     clusterName: cluster.name,
@@ -126,8 +167,8 @@ async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<
       namespace: ref.namespace,
       configMap: templateRef.name,
     }));
-  await dockerQuick('Ensure Docker network').ensureNetwork();
-  const loadBalancer = await docker('Create load balancer container').createLoadBalancer({
+  await docker.quick('Ensure Docker network').ensureNetwork();
+  const loadBalancer = await docker.slow('Create load balancer container').createLoadBalancer({
     ...owner,
     clusterName: cluster.name,
     port,
@@ -151,7 +192,7 @@ async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<
   // A container created just now started with the provider's config; an existing one may have drifted. A
   // custom template's config is applied only to a running HAProxy, which checks it first.
   if (!loadBalancer.created || template) {
-    await dockerQuick('Write HAProxy config and reload').configureLoadBalancer({
+    await docker.quick('Write HAProxy config and reload').configureLoadBalancer({
       dockerCluster: ref,
       containerId: loadBalancer.containerId,
       port,
@@ -160,7 +201,7 @@ async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<
       ...(template && { template }),
     });
   }
-  const address = await dockerQuick('Get load balancer IP').getLoadBalancerAddress({
+  const address = await docker.quick('Get load balancer IP').getLoadBalancerAddress({
     dockerCluster: ref,
     containerId: loadBalancer.containerId,
     ipFamily: cluster.ipFamily,
@@ -211,9 +252,14 @@ async function reconcileDelete(
   // Written only if the deletion fails: once our finalizer is off, the object's status is not ours to write.
   pass.loadBalancer = { status: 'False', reason: 'Deleting', message };
   enter(run, 'Deleting', 'Deleting', message);
-  await docker('Delete load balancer container').deleteLoadBalancer(
-    loadBalancerOwner(run.ref, dockerCluster),
-  );
+  // A DockerCluster never placed never had a load balancer made for it.
+  const engine = dockerCluster.engine ?? run.state.engine;
+  const calls = !patched(engineQueuesPatch) ? onSharedQueue : engine && (await dockerCallsOn(run, engine));
+  if (calls) {
+    await calls
+      .slow('Delete load balancer container')
+      .deleteLoadBalancer(loadBalancerOwner(run.ref, dockerCluster));
+  }
   await kube(`Remove finalizer ${finalizer}`).removeFinalizer(run.ref);
   run.state.phase = 'Deleted';
   return done;

@@ -1,30 +1,20 @@
 // The stack's second Docker engine (scripts/stack.sh engine2) runs the HAProxy image on its own: its containers
 // serve on 127.0.0.1 and the first engine does not see them.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import Docker from 'dockerode';
-import { docker, eventually, repoRoot, stackEnv, uniqueName } from '../support/stack.js';
-
-function stack(...args: string[]): string {
-  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' });
-}
-
-/** The second engine's address as `stack.sh env` exports it: only while it is up. */
-function engine2Host(): string | undefined {
-  return /^export CAPDT_DOCKER_HOST_2=unix:\/\/(.+)$/m.exec(stack('env'))?.[1];
-}
+import { docker, engine2Socket, eventually, stack, stackEnv, uniqueName } from '../support/stack.js';
 
 describe('the second Docker engine', () => {
   // Left as found: stopped again when this test started it.
-  const startedHere = engine2Host() === undefined;
+  const startedHere = engine2Socket() === undefined;
   let engine2: Docker;
   let container: Docker.Container | undefined;
 
   before(() => {
     if (startedHere) stack('engine2', 'up');
-    const socketPath = engine2Host();
+    const socketPath = engine2Socket();
     assert.ok(socketPath, "'stack.sh env' exports CAPDT_DOCKER_HOST_2 once the second engine is up");
     engine2 = new Docker({ socketPath });
   });

@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import type { LoadBalancerSpec } from '../../src/activities/types.js';
 import { finalizer } from '../../src/api/dockercluster.js';
+import { defaultEngine } from '../../src/api/engines.js';
 import { workflowIdOf } from '../../src/api/refs.js';
 import { localActivityOf } from '../../src/observability/history.js';
 import { metricSinks } from '../../src/observability/metrics.js';
@@ -81,7 +82,7 @@ describe('reconcile workflow', () => {
     );
   });
 
-  it('provisions: finalizer, Machines, network, container (configured before it starts), IP, endpoint, ready — in that order', async () => {
+  it('provisions: finalizer, engine, Machines, network, container (configured before it starts), IP, endpoint, ready — in that order', async () => {
     const backends = [{ name: 'cp-0', address: '172.18.0.7', draining: false }];
     await rig.scenario(
       { dockerCluster: ownedDockerCluster(), cluster: ownerCluster(), backends },
@@ -93,6 +94,8 @@ describe('reconcile workflow', () => {
         assert.deepEqual(work, [
           'getDockerCluster',
           'addFinalizer',
+          'placeOnEngine',
+          'requireEngineServed',
           'listControlPlaneMachines',
           'ensureNetwork',
           'createLoadBalancer',
@@ -142,6 +145,7 @@ describe('reconcile workflow', () => {
         const work = passWork(stubs.names());
         assert.deepEqual(work.slice(work.lastIndexOf('getDockerCluster')), [
           'getDockerCluster',
+          'requireEngineServed',
           'listControlPlaneMachines',
           'getHAProxyTemplate',
           'ensureNetwork',
@@ -317,7 +321,7 @@ describe('reconcile workflow', () => {
   });
 
   it('deletes: container removed, then the finalizer, and completes', async () => {
-    const dockerCluster = ownedDockerCluster({ deleting: true, hasFinalizer: true });
+    const dockerCluster = ownedDockerCluster({ deleting: true, hasFinalizer: true, engine: defaultEngine });
     await rig.scenario(
       { dockerCluster, cluster: ownerCluster(), containerId: 'abc' },
       {},
@@ -328,12 +332,64 @@ describe('reconcile workflow', () => {
         assert.deepEqual(work, [
           'getDockerCluster',
           'getOwnerCluster',
+          'requireEngineServed',
           'deleteLoadBalancer',
           'removeFinalizer',
         ]);
         assert.equal(stubs.statuses().length, 0, 'an object that is gone has no status to write');
       },
     );
+  });
+
+  it('on an engine without a worker: reports it by name and makes no Docker call; provisions once a worker serves it', async () => {
+    const dockerCluster = ownedDockerCluster({ engine: 'engine-b' });
+    await rig.scenario(
+      { dockerCluster, cluster: ownerCluster(), servedEngines: [defaultEngine] },
+      { engines: [defaultEngine, 'engine-b'] },
+      async ({ handle, stubs, world, until }) => {
+        const failing = await until('Failing', (s) => s.phase === 'Failing');
+        assert.match(failing.lastError ?? '', /no worker serves Docker engine engine-b/);
+        assert.match(stubs.condition('LoadBalancerAvailable')?.message ?? '', /Docker engine engine-b/);
+        assert.equal(stubs.count('placeOnEngine'), 0, 'a DockerCluster named onto an engine stays there');
+        assert.equal(stubs.count('ensureNetwork') + stubs.count('createLoadBalancer'), 0);
+
+        world.servedEngines = [defaultEngine, 'engine-b'];
+        await handle.signal(changedSignal);
+        const ready = await until('Ready', (s) => s.phase === 'Ready');
+        assert.equal(ready.engine, 'engine-b');
+      },
+    );
+  });
+
+  it('refuses to move a provisioned load balancer to another engine named by its label', async () => {
+    await rig.scenario(
+      {
+        dockerCluster: ownedDockerCluster(),
+        cluster: ownerCluster(),
+        servedEngines: [defaultEngine, 'engine-b'],
+      },
+      {},
+      async ({ handle, stubs, world, until }) => {
+        await until('Ready', (s) => s.phase === 'Ready' && s.engine === defaultEngine);
+        (world.dockerCluster as NonNullable<typeof world.dockerCluster>).engine = 'engine-b';
+        await handle.signal(changedSignal);
+        const failing = await until('Failing', (s) => s.phase === 'Failing');
+        assert.match(
+          failing.lastError ?? '',
+          /on Docker engine default, but its label .* now names engine-b/,
+        );
+        assert.equal(stubs.count('createLoadBalancer'), 1, 'no load balancer on a second engine');
+      },
+    );
+  });
+
+  it('deletes a DockerCluster never placed on an engine without a Docker call', async () => {
+    const dockerCluster = ownedDockerCluster({ deleting: true, hasFinalizer: true });
+    await rig.scenario({ dockerCluster, cluster: ownerCluster() }, {}, async ({ handle, stubs }) => {
+      assert.equal((await handle.result()).phase, 'Deleted');
+      assert.equal(stubs.count('deleteLoadBalancer'), 0);
+      assert.equal(stubs.count('removeFinalizer'), 1);
+    });
   });
 
   it('removes the finalizer of a DockerCluster deleted before it had an owner', async () => {
@@ -416,7 +472,6 @@ describe('reconcile workflow', () => {
   it('a late change for a completed DockerCluster starts no new run of its workflow', async () => {
     const stubs = stubActivities({ dockerCluster: null, cluster: null, ip: '172.18.0.2' });
     const taskQueue = uniqueName('signaller-test');
-    const worker = await rig.worker(taskQueue, stubs);
     const ref = { namespace: 'default', name: uniqueName('gone'), uid: randomUUID() };
     // The signaller's own log says when it has dealt with a request.
     const logLines: string[] = [];
@@ -428,7 +483,7 @@ describe('reconcile workflow', () => {
       logger: capturingLogger,
     });
     try {
-      await worker.runUntil(async () => {
+      await rig.runWorkers(taskQueue, stubs, async () => {
         signaller.request(ref);
         const handle = rig.client.workflow.getHandle(workflowIdOf(ref));
         const first = await eventually('the first run to complete', async () => {

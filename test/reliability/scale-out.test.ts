@@ -6,24 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import type { DockerCluster } from '../../src/api/dockercluster.js';
 import { TestObjects } from '../support/objects.js';
 import { ProviderProcesses } from '../support/provider-processes.js';
-import { converged, record, seconds } from '../support/reliability.js';
+import { churn, converged, record, seconds, uniqueEndpoints } from '../support/reliability.js';
 import { docker, stackEnv, uniqueName } from '../support/stack.js';
 
 const group = 'Scaling out';
-
-/** The endpoints of these DockerClusters; fails when two of them share one. */
-async function uniqueEndpoints(objects: TestObjects, names: string[]): Promise<Map<string, string>> {
-  const endpoints = new Map<string, string>();
-  const holders = new Map<string, string>();
-  for (const name of names) {
-    const host = (await objects.read(name))?.spec?.controlPlaneEndpoint?.host;
-    assert.ok(host, `${name} has an endpoint`);
-    assert.equal(holders.get(host), undefined, `${name} and ${holders.get(host)} share the endpoint ${host}`);
-    holders.set(host, name);
-    endpoints.set(name, host);
-  }
-  return endpoints;
-}
 
 for (const workerCount of [1, 2]) {
   describe(`${workerCount} worker${workerCount > 1 ? 's' : ''} on one engine, killed -9 during churn`, () => {
@@ -122,16 +108,12 @@ for (const workerCount of [1, 2]) {
 
       const [deleted, rolled, kept] = [first.slice(0, 3), first.slice(3, 8), first.slice(8)];
       const added = Array.from({ length: 8 }, (_, index) => uniqueName(`added-${index}`));
-      const deletedObjects = (await Promise.all(
-        deleted.map((name) => objects.read(name)),
-      )) as DockerCluster[];
       const churned = Date.now();
-      await Promise.all([
-        ...deleted.map((name) => objects.deleteCluster(name)),
-        ...rolled.map((name) => objects.patch(name, { spec: { loadbalancerImage: rolledImage } })),
-        ...added.map((name) => objects.createPair(name)),
-        killWorkersInTurn(),
-      ]);
+      const deletedObjects = await churn(
+        objects,
+        { deleted, rolled, added, image: rolledImage },
+        killWorkersInTurn,
+      );
       const live = [...rolled, ...kept, ...added];
       await check('after the churn', { live, deleted: deletedObjects }, 300_000);
       const convergedAfter = seconds(churned);

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { loadConfig } from '../../src/config.js';
 import { logger, routeTemporalLogs } from '../../src/logger.js';
-import { createWorker } from '../../src/worker.js';
+import { runWorkers } from '../../src/worker.js';
 
 const [activity, when] = (process.env.CAPDT_TEST_CRASH_AT ?? '').split(':');
 const marker = process.env.CAPDT_TEST_CRASH_MARKER;
@@ -29,6 +29,8 @@ const crashOnce = (type: string): ActivityInboundCallsInterceptor => ({
 const config = loadConfig(process.env, process.argv.slice(2));
 logger.level = config.LOG_LEVEL;
 routeTemporalLogs();
-const worker = await createWorker(config, [(context) => ({ inbound: crashOnce(context.info.activityType) })]);
+const workers = await runWorkers(config, logger, [
+  (context) => ({ inbound: crashOnce(context.info.activityType) }),
+]);
 logger.info({ taskQueue: config.CAPDT_TASK_QUEUE }, 'worker running');
-await worker.run();
+await workers.finished;

@@ -134,13 +134,12 @@ export class TestObjects {
   }
 
   /** The load-balancer containers carrying this DockerCluster uid in our ownership label. */
-  async containersOf(uid: string): Promise<import('dockerode').ContainerInfo[]> {
-    return await docker().listContainers({ all: true, filters: { label: [`${ownerUidLabel}=${uid}`] } });
+  async containersOf(uid: string, engine = docker()): Promise<import('dockerode').ContainerInfo[]> {
+    return await engine.listContainers({ all: true, filters: { label: [`${ownerUidLabel}=${uid}`] } });
   }
 
   /** Removes every load-balancer container of this namespace, whatever state the test left it in. */
-  async removeContainers(): Promise<void> {
-    const engine = docker();
+  async removeContainers(engine = docker()): Promise<void> {
     const label = `${ownerNamespaceLabel}=${this.namespace}`;
     for (const info of await engine.listContainers({ all: true, filters: { label: [label] } })) {
       await engine

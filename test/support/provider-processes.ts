@@ -126,9 +126,9 @@ export class ProviderProcesses {
     return this.worker;
   }
 
-  /** Starts one more worker; `worker` stays the first one. */
-  async startAnotherWorker(): Promise<ProviderProcess> {
-    const worker = this.spawn('src/main.ts', ['worker']);
+  /** Starts one more worker (beside another engine, with its settings); `worker` stays the first one. */
+  async startAnotherWorker(env: Record<string, string> = {}): Promise<ProviderProcess> {
+    const worker = this.spawn('src/main.ts', ['worker'], env);
     this.moreWorkers.push(worker);
     await worker.untilLogged('worker running');
     return worker;

@@ -2,14 +2,13 @@
 // one namespace, task queue and Docker network so tests do not see each other's objects.
 import type * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { leastPrivilegeIdentity } from '../../scripts/local-stack.js';
 import type { PolicyRule } from '../../src/api/rbac.js';
 import { kubeConfigFrom } from '../../src/clients.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { logger } from '../../src/logger.js';
 import { startConfiguredWatcher, type Watcher } from '../../src/watcher/watcher.js';
-import { createWorker } from '../../src/worker.js';
+import { runWorkers } from '../../src/worker.js';
 import { TestObjects } from './objects.js';
 import {
   quietTemporalRuntime,
@@ -62,8 +61,7 @@ export async function startProvider(options: {
     KUBECONFIG: identity.kubeConfigPath,
     LOG_LEVEL: 'warn',
   });
-  const worker: Worker = await createWorker(config);
-  const workerRun = worker.run();
+  const workers = await runWorkers(config, logger);
   const connection = await Connection.connect({ address: stackEnv('TEMPORAL_ADDRESS') });
   const client = new Client({ connection });
   const providerKubeConfig = kubeConfigFrom(config);
@@ -78,8 +76,7 @@ export async function startProvider(options: {
     subnet: network.subnet,
     async stop() {
       await watcher.stop();
-      worker.shutdown();
-      await workerRun;
+      await workers.stop();
       await connection.close();
       await identity.remove();
       if (options.sharedNetwork) return;

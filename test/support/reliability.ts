@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { type ReliabilityRecord, recordsPath } from '../../scripts/reliability-report.js';
 import { kindClusterLabel, kindRoleLabel, loadBalancerRole } from '../../src/activities/load-balancer.js';
 import type { DockerCluster } from '../../src/api/dockercluster.js';
+import { defaultEngine, engineLabel } from '../../src/api/engines.js';
 import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import { localActivityOf } from '../../src/observability/history.js';
 import { TestObjects } from './objects.js';
@@ -70,10 +71,15 @@ export async function converged(
   objects: TestObjects,
   client: Client,
   network: string,
-  expected: { live?: string[]; deleted?: DockerCluster[] },
+  expected: {
+    live?: string[];
+    deleted?: DockerCluster[];
+    /** A fleet's engines by name (default: the stack's engine as the default engine). */
+    engines?: Record<string, Docker>;
+  },
   timeoutMs = 90_000,
 ): Promise<void> {
-  const engine: Docker = docker();
+  const engines = expected.engines ?? { [defaultEngine]: docker() };
   await eventually(
     what,
     async () => {
@@ -87,9 +93,16 @@ export async function converged(
           'True',
           `${name} has Ready=True, not: ${ready?.message ?? 'no Ready condition'}`,
         );
-        const containers = await objects.containersOf(object.metadata.uid as string);
-        assert.equal(containers.length, 1, `${name} has exactly one load balancer`);
-        const details = await engine.getContainer(containers[0]?.Id as string).inspect();
+        const placement = object.metadata.labels?.[engineLabel] ?? defaultEngine;
+        const engine = engines[placement];
+        assert.ok(engine, `${name} is placed on one of the engines, not on ${placement}`);
+        for (const [other, otherEngine] of Object.entries(engines)) {
+          const containers = await objects.containersOf(object.metadata.uid as string, otherEngine);
+          const count = other === placement ? 1 : 0;
+          assert.equal(containers.length, count, `${name} has ${count} load balancer(s) on engine ${other}`);
+        }
+        const [container] = await objects.containersOf(object.metadata.uid as string, engine);
+        const details = await engine.getContainer(container?.Id as string).inspect();
         assert.equal(details.State.Running, true, `the load balancer of ${name} runs`);
         const ip = details.NetworkSettings.Networks[network]?.IPAddress;
         assert.deepEqual(
@@ -105,11 +118,13 @@ export async function converged(
           !current || current.metadata.uid !== gone.metadata.uid,
           `${name} (uid ${gone.metadata.uid}) is gone`,
         );
-        assert.deepEqual(
-          await objects.containersOf(gone.metadata.uid as string),
-          [],
-          `no container of deleted ${name}`,
-        );
+        for (const engine of Object.values(engines)) {
+          assert.deepEqual(
+            await objects.containersOf(gone.metadata.uid as string, engine),
+            [],
+            `no container of deleted ${name}`,
+          );
+        }
         const description = await client.workflow.getHandle(workflowIdOf(refOf(gone))).describe();
         assert.equal(description.status.name, 'COMPLETED', `the workflow of deleted ${name} completed`);
       }
@@ -160,4 +175,39 @@ export async function activityCalls(
 
 async function currentRun(client: Client, object: DockerCluster) {
   return (await client.workflow.getHandle(workflowIdOf(refOf(object))).fetchHistory()).events ?? [];
+}
+
+/** The endpoints of these DockerClusters; fails when two of them share one. */
+export async function uniqueEndpoints(objects: TestObjects, names: string[]): Promise<Map<string, string>> {
+  const endpoints = new Map<string, string>();
+  const holders = new Map<string, string>();
+  for (const name of names) {
+    const host = (await objects.read(name))?.spec?.controlPlaneEndpoint?.host;
+    assert.ok(host, `${name} has an endpoint`);
+    assert.equal(holders.get(host), undefined, `${name} and ${holders.get(host)} share the endpoint ${host}`);
+    holders.set(host, name);
+    endpoints.set(name, host);
+  }
+  return endpoints;
+}
+
+/**
+ * At once: `deleted` Clusters deleted, `rolled` DockerClusters rolled to `image`, `added` pairs created, while
+ * `meanwhile` runs (workers killed). Returns the deleted DockerClusters as they were.
+ */
+export async function churn(
+  objects: TestObjects,
+  plan: { deleted: string[]; rolled: string[]; added: string[]; image: string },
+  meanwhile: () => Promise<void>,
+): Promise<DockerCluster[]> {
+  const deletedObjects = (await Promise.all(
+    plan.deleted.map((name) => objects.read(name)),
+  )) as DockerCluster[];
+  await Promise.all([
+    ...plan.deleted.map((name) => objects.deleteCluster(name)),
+    ...plan.rolled.map((name) => objects.patch(name, { spec: { loadbalancerImage: plan.image } })),
+    ...plan.added.map((name) => objects.createPair(name)),
+    meanwhile(),
+  ]);
+  return deletedObjects;
 }

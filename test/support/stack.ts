@@ -1,9 +1,10 @@
 // What the tests need from the local stack (scripts/stack.sh env), read once and checked.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import Docker from 'dockerode';
-import { kubeConfig, kubeConfigPathFor } from '../../scripts/local-stack.js';
+import { kubeConfig, kubeConfigPathFor, repoRoot } from '../../scripts/local-stack.js';
 
 export { freePort, kubeConfig, kubeConfigPathFor, repoRoot, stackEnv } from '../../scripts/local-stack.js';
 
@@ -24,6 +25,21 @@ export function uniqueName(prefix: string): string {
 export function uniqueSubnet(): string {
   const [a = 0, b = 0] = randomBytes(2);
   return `10.${(a % 254) + 1}.${b}.0/24`;
+}
+
+/** scripts/stack.sh with these arguments; what it printed. */
+export function stack(...args: string[]): string {
+  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' });
+}
+
+/** The second engine's socket as `stack.sh env` exports it: only while it is up. */
+export function engine2Socket(): string | undefined {
+  return /^export CAPDT_DOCKER_HOST_2=unix:\/\/(.+)$/m.exec(stack('env'))?.[1];
+}
+
+/** A /24 for a test's network on the second engine, among the addresses it owns (scripts/stack/docker.sh). */
+export function uniqueEngine2Subnet(): string {
+  return `10.255.${((randomBytes(1)[0] ?? 0) % 127) + 1}.0/24`;
 }
 
 /**
@@ -74,8 +90,7 @@ export function quietTemporalRuntime(): void {
  * Removes every Docker network of this exact name (duplicates included), with the containers still attached
  * to it (a test's network is its own, so are they), so that tests leak no address pool.
  */
-export async function removeNetwork(name: string): Promise<void> {
-  const engine = docker();
+export async function removeNetwork(name: string, engine = docker()): Promise<void> {
   for (const network of (await engine.listNetworks({ filters: { name: [name] } })).filter(
     (n) => n.Name === name,
   )) {

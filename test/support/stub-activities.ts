@@ -6,6 +6,7 @@ import type { Activities } from '../../src/activities/index.js';
 import { createObservationActivities } from '../../src/activities/observation.js';
 import type { Backend, ClusterView, DockerClusterView } from '../../src/activities/types.js';
 import type { DockerClusterStatus } from '../../src/api/dockercluster.js';
+import { defaultEngine } from '../../src/api/engines.js';
 import { statusAfterPass } from '../../src/api/status.js';
 
 export interface StubWorld {
@@ -21,6 +22,8 @@ export interface StubWorld {
   backends?: Backend[];
   /** ConfigMaps holding HAProxy templates, by name: their key `value`. */
   templates?: Record<string, string>;
+  /** The Docker engines with a worker (default: the default engine). */
+  servedEngines?: string[];
   /** The DockerCluster's status, as the real updateStatus computes it from each pass. */
   status?: DockerClusterStatus;
 }
@@ -88,7 +91,7 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
       };
     },
   };
-  const observation = createObservationActivities(reads);
+  const observation = createObservationActivities(reads, defaultEngine);
   const activities: Activities = {
     async getDockerCluster(...args) {
       record('getDockerCluster', args);
@@ -113,6 +116,22 @@ export function stubActivities(world: StubWorld, failures: Partial<Record<keyof 
     async observeLoadBalancer(...args) {
       record('observeLoadBalancer', args);
       return observation.observeLoadBalancer(...args);
+    },
+    async placeOnEngine(...args) {
+      record('placeOnEngine', args);
+      if (!world.dockerCluster) throw ApplicationFailure.nonRetryable('no DockerCluster', 'NotFound');
+      world.dockerCluster.engine ??= (world.servedEngines ?? [defaultEngine])[0];
+      return world.dockerCluster.engine as string;
+    },
+    async requireEngineServed(...args) {
+      record('requireEngineServed', args);
+      const { engine } = args[0];
+      if (!(world.servedEngines ?? [defaultEngine]).includes(engine)) {
+        throw ApplicationFailure.nonRetryable(
+          `no worker serves Docker engine ${engine}`,
+          'EngineUnavailable',
+        );
+      }
     },
     async addFinalizer(...args) {
       record('addFinalizer', args);

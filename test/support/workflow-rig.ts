@@ -9,6 +9,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { defaultEngine, engineTaskQueue } from '../../src/api/engines.js';
 import { metricSinks } from '../../src/observability/metrics.js';
 import { workflowsPath } from '../../src/worker.js';
 import {
@@ -36,6 +37,8 @@ export interface Scenario {
 export interface ScenarioOptions {
   failures?: Parameters<typeof stubActivities>[1];
   input?: Partial<ReconcileInput>;
+  /** The engines whose task queues have a worker (default: the default engine). */
+  engines?: string[];
 }
 
 export class WorkflowRig {
@@ -59,15 +62,36 @@ export class WorkflowRig {
     await this.workerConnection.close();
   }
 
-  /** A worker on a task queue of its own, over the given stubs. */
-  async worker(taskQueue: string, stubs: Stubs): Promise<Worker> {
-    return await Worker.create({
+  /**
+   * A worker on a task queue of its own, over the given stubs, with a worker on the task queue of each engine,
+   * where the workflow sends its Docker calls; runs them all until `body` ends.
+   */
+  async runWorkers<T>(
+    taskQueue: string,
+    stubs: Stubs,
+    body: () => Promise<T>,
+    engines = [defaultEngine],
+  ): Promise<T> {
+    const worker = await Worker.create({
       connection: this.workerConnection,
       taskQueue,
       workflowBundle: this.bundle,
       activities: stubs.activities,
       sinks: metricSinks,
     });
+    const engineWorkers = await Promise.all(
+      engines.map((engine) =>
+        Worker.create({
+          connection: this.workerConnection,
+          taskQueue: engineTaskQueue(taskQueue, engine),
+          activities: stubs.activities,
+        }),
+      ),
+    );
+    return await engineWorkers.reduce(
+      (running, engineWorker) => engineWorker.runUntil(running),
+      worker.runUntil(body),
+    );
   }
 
   /**
@@ -82,25 +106,32 @@ export class WorkflowRig {
     const fullWorld: StubWorld = { dockerCluster: null, cluster: null, ip: '172.18.0.2', ...world };
     const stubs = stubActivities(fullWorld, options.failures);
     const taskQueue = uniqueName('workflow-test');
-    const worker = await this.worker(taskQueue, stubs);
     const ref = { namespace: 'default', name: uniqueName('dc'), uid: randomUUID() };
-    return await worker.runUntil(async () => {
-      const handle = await this.client.workflow.start<typeof reconcileDockerCluster>(reconcileWorkflowType, {
-        taskQueue,
-        workflowId: uniqueName('reconcile-test'),
-        args: [{ dockerCluster: ref, resyncInterval: '1 hour', ...options.input }],
-      });
-      const until = (what: string, check: (state: ReconcileState) => boolean) =>
-        eventually(what, async () => {
-          const state = await handle.query(stateQuery);
-          return check(state) ? state : undefined;
-        });
-      try {
-        await body({ handle, stubs, world: fullWorld, ref, until });
-      } finally {
-        await handle.terminate('test finished').catch(() => undefined);
-      }
-      return handle;
-    });
+    return await this.runWorkers(
+      taskQueue,
+      stubs,
+      async () => {
+        const handle = await this.client.workflow.start<typeof reconcileDockerCluster>(
+          reconcileWorkflowType,
+          {
+            taskQueue,
+            workflowId: uniqueName('reconcile-test'),
+            args: [{ dockerCluster: ref, resyncInterval: '1 hour', ...options.input }],
+          },
+        );
+        const until = (what: string, check: (state: ReconcileState) => boolean) =>
+          eventually(what, async () => {
+            const state = await handle.query(stateQuery);
+            return check(state) ? state : undefined;
+          });
+        try {
+          await body({ handle, stubs, world: fullWorld, ref, until });
+        } finally {
+          await handle.terminate('test finished').catch(() => undefined);
+        }
+        return handle;
+      },
+      options.engines,
+    );
   }
 }

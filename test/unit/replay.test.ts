@@ -13,9 +13,9 @@ const workflowsPath = fileURLToPath(import.meta.resolve('../../src/workflows/ind
 const histories = readHistories();
 
 describe('replaying the committed workflow histories', () => {
-  it('has a history of each shape of a workflow: provision, change, idle resyncs, pause and resume, delete, failure', () => {
+  it('has a history of each shape of a workflow: provision, change, idle resyncs, pause and resume, delete, failure, on an engine', () => {
     const recorded = histories.map((history) => history.workflowId);
-    const shapes = ['provision', 'change', 'idle', 'pause-resume', 'delete', 'failure'];
+    const shapes = ['provision', 'change', 'idle', 'pause-resume', 'delete', 'failure', 'engines'];
     assert.deepEqual(
       shapes.filter((shape) => !recorded.includes(shape)),
       [],
