@@ -32,12 +32,16 @@ const pinoLevels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
   ERROR: 'error',
 };
 
+/** The SDK warns of it at the start of the worker of an engine's task queue, which runs activities only. */
+const noWorkflowsOnEngineQueue = 'No workflows registered, not polling for workflow tasks';
+
 /** Routes the Temporal SDK's logs (worker, workflows with their ids, activities) into the same log. */
 export function routeTemporalLogs(): void {
   const level = (logger.level === 'fatal' ? 'ERROR' : logger.level.toUpperCase()) as LogLevel;
   Runtime.install({
-    logger: new DefaultLogger(level, (entry) =>
-      logger[pinoLevels[entry.level]]({ ...entry.meta }, entry.message),
-    ),
+    logger: new DefaultLogger(level, (entry) => {
+      const pinoLevel = entry.message === noWorkflowsOnEngineQueue ? 'debug' : pinoLevels[entry.level];
+      logger[pinoLevel]({ ...entry.meta }, entry.message);
+    }),
   });
 }

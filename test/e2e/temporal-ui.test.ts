@@ -23,8 +23,10 @@ const maxWalks = 4;
 /** Activity type → the summary its call carries and its kind (activity or local activity), in a first provisioning. */
 const namedSteps = [
   ['addFinalizer', 'Add finalizer dockercluster.infrastructure.cluster.x-k8s.io', 'local'],
+  ['placeOnEngine', 'Place on a Docker engine', 'local'],
+  // Docker calls run on the engine's own task queue, beside it: activities.
   ['createLoadBalancer', 'Create load balancer container', 'activity'],
-  ['getLoadBalancerAddress', 'Get load balancer IP', 'local'],
+  ['getLoadBalancerAddress', 'Get load balancer IP', 'activity'],
   ['updateStatus', 'Write status (Ready)', 'local'],
 ] as const;
 
