@@ -22,7 +22,7 @@ import { round } from './lib/stats.js';
 
 const fullSizes = '1,1,1,1,1,10,50';
 const fullIdleSeconds = '60';
-const usage = `usage: npm run bench -- [--sizes ${fullSizes}] [--idle-seconds ${fullIdleSeconds}] [--idle-resync-seconds 10] [--out bench-results]`;
+const usage = `usage: npm run bench -- [--sizes ${fullSizes}] [--idle-seconds ${fullIdleSeconds}] [--idle-resync-seconds 10] [--drift-removals 20] [--out bench-results]`;
 /** Creates (one at a time, not counted) that take a fresh worker past its first workflow's sandbox and JIT. */
 const warmUps = 3;
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -40,6 +40,7 @@ async function main(): Promise<number> {
       sizes: { type: 'string', default: fullSizes },
       'idle-seconds': { type: 'string', default: fullIdleSeconds },
       'idle-resync-seconds': { type: 'string', default: '10' },
+      'drift-removals': { type: 'string', default: '20' },
       out: { type: 'string', default: 'bench-results' },
     },
   });
@@ -48,7 +49,8 @@ async function main(): Promise<number> {
   /** Idle DockerClusters at once: enough resyncs for their CPU to stand out of the processes' own idling. */
   const idleCount = 20;
   const idleResyncSeconds = Number(values['idle-resync-seconds']);
-  const positive = [...sizes, idleSeconds + 1, idleResyncSeconds];
+  const driftRemovals = Number(values['drift-removals']);
+  const positive = [...sizes, idleSeconds + 1, idleResyncSeconds, driftRemovals + 1];
   if (!positive.every((value) => Number.isInteger(value) && value > 0)) {
     console.error(usage);
     return 2;
@@ -150,6 +152,10 @@ async function main(): Promise<number> {
       } catch (error) {
         result.errors.push(`N=${n}: ${(error as Error).message}`);
       }
+    }
+    if (driftRemovals > 0) {
+      log(`drift: a load balancer removed by hand ${driftRemovals} times`);
+      result.drift = await phases.runDrift(context, provider, driftRemovals);
     }
     if (idleSeconds > 0) {
       log(`idle: ${idleCount} for ${idleSeconds} s, resync every ${idleResyncSeconds} s`);

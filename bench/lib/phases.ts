@@ -2,8 +2,10 @@
 // quiet → deleted), and an idle DockerCluster over a window.
 import type { Client } from '@temporalio/client';
 import type Docker from 'dockerode';
+import { ownerUidLabel } from '../../src/activities/load-balancer.js';
 import { workflowIdOf } from '../../src/api/refs.js';
 import { loadConfig } from '../../src/config.js';
+import { removeByHand } from '../../test/support/stack.js';
 import { containerEvents, type FloorSettings, floorCreate, removeContainersOf } from './docker.js';
 import type { Kube, RequestCount } from './kube.js';
 import { cpuMeter, peakRssMiB } from './processes.js';
@@ -254,5 +256,48 @@ export async function runIdle(
   } finally {
     seen.stop();
     events.stop();
+  }
+}
+
+/**
+ * One ready DockerCluster whose load balancer is removed by hand (`docker rm -f`) `removals` times, one after the
+ * other: from each removal until a load balancer of it runs again (repaired from Docker's event stream).
+ */
+export async function runDrift(context: Context, provider: Provider, removals: number) {
+  const { kube, docker, temporal } = context;
+  const seen = await kube.track(provider.namespace);
+  try {
+    const object = await kube.create(provider.namespace, 'drift', true);
+    const ids = [workflowIdOf(object.ref)];
+    await until('the drift DockerCluster to be ready', () => seen.readyAt.has(object.name), timeoutMs(1));
+    await untilQuiet(temporal, ids);
+    const running = async () =>
+      (
+        await docker.listContainers({
+          filters: { label: [`${ownerUidLabel}=${object.uid}`], status: ['running'] },
+        })
+      )[0];
+    const backMs: number[] = [];
+    for (let removal = 0; removal < removals; removal += 1) {
+      const removed = await until('its load balancer running', running, timeoutMs(1));
+      const t0 = Date.now();
+      await removeByHand(docker.getContainer(removed.Id));
+      await until(
+        'a load balancer running again',
+        async () => {
+          const now = await running();
+          return now && now.Id !== removed.Id;
+        },
+        timeoutMs(1),
+      );
+      backMs.push(Date.now() - t0);
+      await untilQuiet(temporal, ids, 1_000);
+    }
+    await kube.delete(provider.namespace, object.name);
+    await untilCompleted(temporal, ids);
+    await kube.deleteCluster(provider.namespace, object.name);
+    return { removals, p50: percentile(backMs, 50), p95: percentile(backMs, 95), max: Math.max(...backMs) };
+  } finally {
+    seen.stop();
   }
 }

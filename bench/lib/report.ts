@@ -1,5 +1,5 @@
 // A run's results as Markdown: the tables (printed and written to --out) and docs/PERFORMANCE.md around them.
-import type { runFloor, runIdle, runRound } from './phases.js';
+import type { runDrift, runFloor, runIdle, runRound } from './phases.js';
 import { type Latency, percentile } from './stats.js';
 
 export interface BenchResult {
@@ -11,6 +11,7 @@ export interface BenchResult {
     ratio: { allReady: number; p50: number };
   }[];
   idle?: Awaited<ReturnType<typeof runIdle>>;
+  drift?: Awaited<ReturnType<typeof runDrift>>;
   /** Each process of the provider: from its start until /readyz answers 200. */
   startupMs?: Record<string, number>;
   errors: string[];
@@ -35,7 +36,7 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 const spread = (values: number[]) =>
   `${times(percentile(values, 50), 2)} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
 
-export function renderTables({ sizes, idle, startupMs, errors }: BenchResult): string {
+export function renderTables({ sizes, idle, drift, startupMs, errors }: BenchResult): string {
   const rounds = new Map<number, Size[]>();
   for (const size of sizes) rounds.set(size.n, [...(rounds.get(size.n) ?? []), size]);
   const sections = [
@@ -126,6 +127,19 @@ export function renderTables({ sizes, idle, startupMs, errors }: BenchResult): s
       ]),
     );
   }
+  if (drift) {
+    sections.push(
+      `### Drift: a load balancer removed by hand (docker rm -f), ${drift.removals} times: until one runs again (ms)`,
+      table(
+        [drift],
+        [
+          ['p50', (d) => d.p50],
+          ['p95', (d) => d.p95],
+          ['max', (d) => d.max],
+        ],
+      ),
+    );
+  }
   if (errors.length > 0) sections.push('### Failed', errors.map((error) => `- ${error}`).join('\n'));
   return sections.join('\n\n');
 }
@@ -164,6 +178,9 @@ by tens of milliseconds from one to the next.
   DockerCluster per hour at that interval and at the provider's default. Each resync is one observation, not a
   pass, while nothing changed. Its CPU is what the processes used beyond their own idling: the same window
   measured first with no DockerCluster at all is subtracted.
+- **drift**: one ready DockerCluster of the first provider (resync at its default, one hour), its load balancer
+  removed with \`docker rm -f\` again and again, each time once its workflow is quiet: from the removal until a
+  load balancer of it runs again, which the worker's Docker event stream triggers.
 - **CPU**: user + system time from \`/proc/<pid>/stat\` of the provider's two processes and of the Temporal dev
   server, over the phase (create: from the first create until the round is quiet; delete: until every workflow
   completed; idle: the window), per object or per resync. Temporal's figure includes whatever else it served

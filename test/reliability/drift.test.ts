@@ -2,11 +2,10 @@
 // running again, on its endpoint, within seconds.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import type { TestObjects } from '../support/objects.js';
 import type { ProviderProcesses } from '../support/provider-processes.js';
 import { converged, providerWithReadyPair, record } from '../support/reliability.js';
-import { docker, eventually } from '../support/stack.js';
+import { docker, eventually, removeByHand } from '../support/stack.js';
 
 const group = 'Drift';
 /** How soon a load balancer removed by hand must serve again. */
@@ -32,17 +31,6 @@ describe('drift from Docker events, resync at one hour', () => {
     const [container] = await objects.containersOf(uid);
     if (container?.State !== 'running') return undefined;
     return { id: container.Id, ip: container.NetworkSettings.Networks[provider.network]?.IPAddress };
-  }
-
-  /**
-   * `docker rm -f`, as a user runs it again when the engine answers that it could not remove the container's files
-   * yet (it does while the provider copies a config file out of the container at that moment).
-   */
-  async function removeByHand(container: Docker.Container): Promise<void> {
-    await eventually('the load balancer removed by hand', async () => {
-      await container.remove({ force: true });
-      return true;
-    });
   }
 
   /** Times how long after `change` a running load balancer is back on the endpoint. */

@@ -107,3 +107,18 @@ export async function removeNetwork(name: string, engine = docker()): Promise<vo
       .catch(() => undefined);
   }
 }
+
+/**
+ * `docker rm -f`, as a user runs it again when the engine answers that it could not remove the container's files
+ * yet (it does now and then while the container is being stopped); a container already gone is removed.
+ */
+export async function removeByHand(container: Docker.Container): Promise<void> {
+  await eventually('the container removed by hand', async () => {
+    try {
+      await container.remove({ force: true });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+    return true;
+  });
+}
