@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { Fleet } from './activities/engines.js';
+import { defaultEngine, type Fleet } from './api/engines.js';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -104,7 +104,7 @@ const settings = {
     .string()
     .regex(dnsLabel, 'must be a DNS label such as engine-a')
     .max(63)
-    .default('default')
+    .default(defaultEngine)
     .describe(
       "Name of the Docker engine beside this worker (DOCKER_HOST): its load balancers' Docker calls run only on workers with this name. One name per engine of a fleet; one engine needs none",
     ),

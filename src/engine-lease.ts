@@ -3,12 +3,11 @@
 import { createHash } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { Fleet } from './activities/engines.js';
-import { workerLeaseEngineLabel, workerLeaseTaskQueueAnnotation } from './api/engines.js';
+import { type Fleet, workerLeaseEngineLabel, workerLeaseTaskQueueAnnotation } from './api/engines.js';
 import { isApiError, mergePatch } from './clients.js';
 
 /** A worker's Lease lapses this long after its last renewal; it renews three times as often. */
-export const workerLeaseSeconds = 15;
+const workerLeaseSeconds = 15;
 
 export interface WorkerLeaseOptions {
   kubeConfig: k8s.KubeConfig;

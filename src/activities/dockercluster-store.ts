@@ -89,5 +89,3 @@ export function dockerClusterStore(objects: k8s.CustomObjectsApi, scope: Managed
     },
   };
 }
-
-export type DockerClusterStore = ReturnType<typeof dockerClusterStore>;

@@ -5,18 +5,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import {
   engineLabel,
   engineOf,
+  type Fleet,
   workerLeaseEngineLabel,
   workerLeaseTaskQueueAnnotation,
 } from '../api/engines.js';
 import type { DockerClusterRef } from '../api/refs.js';
 import { explain } from './api-failures.js';
 import { dockerClusterStore, type ManagedScope } from './dockercluster-store.js';
-
-/** Where the workers of one provider installation announce themselves: its task queue's Leases. */
-export interface Fleet {
-  leaseNamespace: string;
-  taskQueue: string;
-}
 
 /** The engines that have at least one worker whose Lease is current. */
 export async function liveEngines(leases: k8s.CoordinationV1Api, fleet: Fleet): Promise<Set<string>> {

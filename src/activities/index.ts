@@ -1,9 +1,10 @@
 // All activities, built from their clients in one place (the worker wires real ones; tests may pass others).
 import type * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
+import type { Fleet } from '../api/engines.js';
 import { createDockerActivities, type DockerSettings } from './docker.js';
 import type { ManagedScope } from './dockercluster-store.js';
-import { createEngineActivities, type Fleet } from './engines.js';
+import { createEngineActivities } from './engines.js';
 import { createKubernetesActivities } from './kubernetes.js';
 import { createObservationActivities } from './observation.js';
 

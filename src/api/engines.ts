@@ -28,6 +28,12 @@ export function engineOf(object: Pick<DockerCluster, 'metadata'>): string | unde
   return annotations?.[endpointFromLoadBalancerAnnotation] === 'true' ? defaultEngine : undefined;
 }
 
+/** Where the workers of one provider installation announce themselves: its task queue's Leases. */
+export interface Fleet {
+  leaseNamespace: string;
+  taskQueue: string;
+}
+
 /**
  * The Lease each worker renews while it serves an engine is what tells a live engine from a gone one: labelled
  * with its engine, annotated with its task queue (any string, which a label value may not be).

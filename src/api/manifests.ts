@@ -1,5 +1,4 @@
 // Kubernetes manifests derived from the API definition; `npm run generate` writes them under config/.
-
 import { clusterNameLabel } from './capi.js';
 import {
   contractLabels,

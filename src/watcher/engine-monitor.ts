@@ -2,9 +2,9 @@
 // DockerClusters when it loses its last worker or gets one back: their status says so within seconds, not at
 // the next resync.
 import * as k8s from '@kubernetes/client-node';
-import { type Fleet, liveEngines } from '../activities/engines.js';
+import { liveEngines } from '../activities/engines.js';
 import type { DockerCluster } from '../api/dockercluster.js';
-import { engineOf } from '../api/engines.js';
+import { engineOf, type Fleet } from '../api/engines.js';
 import type { Logger } from '../logger.js';
 
 export interface EngineMonitorOptions {

@@ -3,9 +3,9 @@
 // workflow (starting it when needed).
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import type { Fleet } from '../activities/engines.js';
 import * as capi from '../api/capi.js';
 import { type DockerCluster, dockerClusterResource, haproxyTemplateKey } from '../api/dockercluster.js';
+import type { Fleet } from '../api/engines.js';
 import { refOf } from '../api/refs.js';
 import { type Config, fleetOf } from '../config.js';
 import type { Logger } from '../logger.js';

@@ -78,7 +78,7 @@ interface Target {
   cluster: ClusterView;
   owner: LoadBalancerOwner;
   port: number;
-  docker: DockerCalls;
+  dockerCalls: DockerCalls;
 }
 
 /** The pass's Docker calls: the short ones (reads, a config write) and those that create or remove containers. */
@@ -132,7 +132,7 @@ async function reconcileNormal(
     cluster,
     owner: loadBalancerOwner(run.ref, dockerCluster),
     port: dockerCluster.spec.controlPlaneEndpoint?.port ?? defaultEndpointPort,
-    docker: await placed(run, dockerCluster),
+    dockerCalls: await placed(run, dockerCluster),
   };
   const address = await ensureLoadBalancer(run, target);
   const endpoint = await ensureEndpoint(run, target, address, pass);
@@ -154,7 +154,7 @@ async function reconcileNormal(
 /** The load balancer created or found, serving the control-plane Machines with the config it should have. */
 async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<LoadBalancerAddress> {
   const { ref, state } = run;
-  const { dockerCluster, cluster, owner, port, docker } = target;
+  const { dockerCluster, cluster, owner, port, dockerCalls } = target;
   const backends = await kube(`List control-plane Machines of ${cluster.name}`).listControlPlaneMachines({
     namespace: ref.namespace,
     clusterName: cluster.name,
@@ -167,8 +167,8 @@ async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<
       namespace: ref.namespace,
       configMap: templateRef.name,
     }));
-  await docker.quick('Ensure Docker network').ensureNetwork();
-  const loadBalancer = await docker.slow('Create load balancer container').createLoadBalancer({
+  await dockerCalls.quick('Ensure Docker network').ensureNetwork();
+  const loadBalancer = await dockerCalls.slow('Create load balancer container').createLoadBalancer({
     ...owner,
     clusterName: cluster.name,
     port,
@@ -192,7 +192,7 @@ async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<
   // A container created just now started with the provider's config; an existing one may have drifted. A
   // custom template's config is applied only to a running HAProxy, which checks it first.
   if (!loadBalancer.created || template) {
-    await docker.quick('Write HAProxy config and reload').configureLoadBalancer({
+    await dockerCalls.quick('Write HAProxy config and reload').configureLoadBalancer({
       dockerCluster: ref,
       containerId: loadBalancer.containerId,
       port,
@@ -201,7 +201,7 @@ async function ensureLoadBalancer(run: Reconciliation, target: Target): Promise<
       ...(template && { template }),
     });
   }
-  const address = await docker.quick('Get load balancer IP').getLoadBalancerAddress({
+  const address = await dockerCalls.quick('Get load balancer IP').getLoadBalancerAddress({
     dockerCluster: ref,
     containerId: loadBalancer.containerId,
     ipFamily: cluster.ipFamily,
@@ -252,13 +252,16 @@ async function reconcileDelete(
   // Written only if the deletion fails: once our finalizer is off, the object's status is not ours to write.
   pass.loadBalancer = { status: 'False', reason: 'Deleting', message };
   enter(run, 'Deleting', 'Deleting', message);
-  // A DockerCluster never placed never had a load balancer made for it.
-  const engine = dockerCluster.engine ?? run.state.engine;
-  const calls = !patched(engineQueuesPatch) ? onSharedQueue : engine && (await dockerCallsOn(run, engine));
-  if (calls) {
-    await calls
-      .slow('Delete load balancer container')
-      .deleteLoadBalancer(loadBalancerOwner(run.ref, dockerCluster));
+  const owner = loadBalancerOwner(run.ref, dockerCluster);
+  if (!patched(engineQueuesPatch)) {
+    await onSharedQueue.slow('Delete load balancer container').deleteLoadBalancer(owner);
+  } else {
+    // A DockerCluster never placed never had a load balancer made for it.
+    const engine = dockerCluster.engine ?? run.state.engine;
+    if (engine) {
+      const dockerCalls = await dockerCallsOn(run, engine);
+      await dockerCalls.slow('Delete load balancer container').deleteLoadBalancer(owner);
+    }
   }
   await kube(`Remove finalizer ${finalizer}`).removeFinalizer(run.ref);
   run.state.phase = 'Deleted';
