@@ -1,6 +1,7 @@
-// npm run bench: the provider (watcher + Temporal workflow + activities, as separate processes) against the
+// npm run bench: the provider (watcher, Temporal workflows and activities in one process, `all`) against the
 // floor (the same Docker and Kubernetes work done directly), for N DockerClusters created at once; then what an
-// idle DockerCluster costs. Prints Markdown tables and writes JSON + Markdown to --out; a full run (the default
+// idle DockerCluster costs, how fast a load balancer removed by hand is back, and what each of hundreds costs
+// (--scale). Prints Markdown tables and writes JSON + Markdown to --out; a full run (the default
 // sizes and idle length, no phase failed) also rewrites docs/PERFORMANCE.md.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,11 +19,13 @@ import { loadConfig } from '../src/config.js';
 import { countRequestsOf, Kube } from './lib/kube.js';
 import * as phases from './lib/phases.js';
 import { type BenchResult, renderDocument, renderTables } from './lib/report.js';
+import { runScale } from './lib/scale.js';
 import { round } from './lib/stats.js';
 
 const fullSizes = '1,1,1,1,1,10,50';
 const fullIdleSeconds = '60';
-const usage = `usage: npm run bench -- [--sizes ${fullSizes}] [--idle-seconds ${fullIdleSeconds}] [--idle-resync-seconds 10] [--drift-removals 20] [--out bench-results]`;
+const fullScale = '500';
+const usage = `usage: npm run bench -- [--sizes ${fullSizes}] [--idle-seconds ${fullIdleSeconds}] [--idle-resync-seconds 10] [--drift-removals 20] [--scale ${fullScale} (0: no scale run)] [--scale-wave 50] [--scale-idle-seconds 600] [--out bench-results]`;
 /** Creates (one at a time, not counted) that take a fresh worker past its first workflow's sandbox and JIT. */
 const warmUps = 3;
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -41,6 +44,9 @@ async function main(): Promise<number> {
       'idle-seconds': { type: 'string', default: fullIdleSeconds },
       'idle-resync-seconds': { type: 'string', default: '10' },
       'drift-removals': { type: 'string', default: '20' },
+      scale: { type: 'string', default: fullScale },
+      'scale-wave': { type: 'string', default: '50' },
+      'scale-idle-seconds': { type: 'string', default: '600' },
       out: { type: 'string', default: 'bench-results' },
     },
   });
@@ -50,12 +56,24 @@ async function main(): Promise<number> {
   const idleCount = 20;
   const idleResyncSeconds = Number(values['idle-resync-seconds']);
   const driftRemovals = Number(values['drift-removals']);
-  const positive = [...sizes, idleSeconds + 1, idleResyncSeconds, driftRemovals + 1];
+  const scale = Number(values.scale);
+  const scaleWave = Number(values['scale-wave']);
+  const scaleIdleSeconds = Number(values['scale-idle-seconds']);
+  const positive = [
+    ...sizes,
+    idleSeconds + 1,
+    idleResyncSeconds,
+    driftRemovals + 1,
+    scale + 1,
+    scaleWave,
+    scaleIdleSeconds,
+  ];
   if (!positive.every((value) => Number.isInteger(value) && value > 0)) {
     console.error(usage);
     return 2;
   }
-  const full = values.sizes === fullSizes && values['idle-seconds'] === fullIdleSeconds;
+  const full =
+    values.sizes === fullSizes && values['idle-seconds'] === fullIdleSeconds && values.scale === fullScale;
   const config = loadConfig(process.env);
   const runId = randomBytes(3).toString('hex');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -84,7 +102,7 @@ async function main(): Promise<number> {
     'kube-apiserver': (await admin.makeApiClient(k8s.VersionApi).getCode()).gitVersion,
     'Temporal CLI (dev server)': version(process.env.TEMPORAL_CLI ?? 'temporal', '--version'),
     'load average at start / end': loadavg().join(' '),
-    'sizes, idle': `${sizes.join(', ')}; idle ${idleCount} for ${idleSeconds} s, resync every ${idleResyncSeconds} s`,
+    'sizes, idle, scale': `${sizes.join(', ')}; idle ${idleCount} for ${idleSeconds} s, resync every ${idleResyncSeconds} s; scale ${scale} in waves of ${scaleWave}, idle ${scaleIdleSeconds} s`,
   };
   const result: BenchResult = { machine, sizes: [], errors: [] };
   try {
@@ -161,6 +179,11 @@ async function main(): Promise<number> {
       log(`idle: ${idleCount} for ${idleSeconds} s, resync every ${idleResyncSeconds} s`);
       const idleProvider = await phases.providerFor(context, 'idle', idleResyncSeconds);
       result.idle = await phases.runIdle(context, idleProvider, idleCount, idleSeconds, idleResyncSeconds);
+    }
+    if (scale > 0) {
+      log(`scale: ${scale} in waves of ${scaleWave}, ${scaleIdleSeconds} s idle, deleted in waves`);
+      const scaleProvider = await phases.providerFor(context, 'scale', phases.defaultResyncSeconds);
+      result.scale = await runScale(context, scaleProvider, scale, scaleWave, scaleIdleSeconds);
     }
   } catch (error) {
     result.errors.push((error as Error).message);

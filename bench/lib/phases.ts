@@ -27,7 +27,7 @@ export interface Context {
   floor: FloorSettings;
   /** The provider identity's requests so far. */
   countRequests: () => Promise<RequestCount>;
-  /** The provider's settings shared by every worker and watcher of the run. */
+  /** The provider's settings shared by every provider process of the run. */
   providerSettings: Record<string, string>;
   logsDir: string;
   /** The Temporal dev server's process, whose CPU the provider's workflows cost too. */
@@ -38,9 +38,9 @@ export interface Context {
 
 export const defaultResyncSeconds = loadConfig({}).CAPDT_RESYNC_SECONDS;
 /** How long N objects may take to get ready or gone before the phase fails. */
-const timeoutMs = (n: number) => 120_000 + 2_000 * n;
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const perObject = (after: RequestCount, before: RequestCount, n: number) => ({
+export const timeoutMs = (n: number) => 120_000 + 2_000 * n;
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+export const perObject = (after: RequestCount, before: RequestCount, n: number) => ({
   requests: round((after.requests - before.requests) / n, 1),
   writes: round((after.writes - before.writes) / n, 1),
 });
@@ -72,7 +72,7 @@ export async function runFloor(context: Context, n: number, label: string) {
 
 export type Provider = Awaited<ReturnType<typeof providerFor>>;
 
-/** The provider (worker and watcher) in a namespace of its own; stopped and cleaned up at the end of the run. */
+/** The provider (`all`) in a namespace of its own; stopped and cleaned up at the end of the run. */
 export async function providerFor(context: Context, name: string, resyncSeconds: number) {
   const namespace = await context.kube.createNamespace(name);
   const taskQueue = `capdt-bench-${context.runId}-${name}`;
@@ -92,7 +92,7 @@ export async function providerFor(context: Context, name: string, resyncSeconds:
 }
 
 /** CPU ms per object of the provider's processes and of Temporal's server, over a phase of n objects. */
-function cpuPerObject(context: Context, provider: Provider, n: number) {
+export function cpuPerObject(context: Context, provider: Provider, n: number) {
   const measure = cpuMeter({ provider: provider.pids, temporal: [context.temporalPid] });
   return () => {
     const used = measure();

@@ -1,5 +1,6 @@
 // A run's results as Markdown: the tables (printed and written to --out) and docs/PERFORMANCE.md around them.
 import type { runDrift, runFloor, runIdle, runRound } from './phases.js';
+import type { runScale } from './scale.js';
 import { type Latency, percentile } from './stats.js';
 
 export interface BenchResult {
@@ -12,9 +13,49 @@ export interface BenchResult {
   }[];
   idle?: Awaited<ReturnType<typeof runIdle>>;
   drift?: Awaited<ReturnType<typeof runDrift>>;
+  scale?: Awaited<ReturnType<typeof runScale>>;
   /** Each process of the provider: from its start until /readyz answers 200. */
   startupMs?: Record<string, number>;
   errors: string[];
+}
+
+/** The scale run beside the last round of 50 (per object: CPU ms, and the process's peak RSS). */
+function scaleSections(scale: NonNullable<BenchResult['scale']>, sizes: Size[]): string[] {
+  const fifty = sizes.findLast((size) => size.n === 50)?.provider;
+  const rows = [
+    ...(fifty ? [{ n: 50, how: 'at once', cpuMs: fifty.cpuMs, peakRssMiB: fifty.peakRssMiB }] : []),
+    { n: scale.total, how: `waves of ${scale.wave}`, cpuMs: scale.cpuMs, peakRssMiB: scale.peakRssMiB },
+  ];
+  const createAndDelete = (row: (typeof rows)[number], side: 'provider' | 'temporal') =>
+    round1(row.cpuMs.create[side] + row.cpuMs.delete[side]);
+  const perHour = scale.idlePerDockerClusterHour;
+  return [
+    `### Scale: ${scale.total} DockerClusters created in waves of ${scale.wave} (all ready after ${round1(scale.allReadyMs / 1000)} s), ${scale.idleSeconds} s idle at the default resync, deleted in waves`,
+    table(rows, [
+      ['N', (row) => row.n],
+      ['created', (row) => row.how],
+      ['create: provider', (row) => row.cpuMs.create.provider],
+      ['create: Temporal server', (row) => row.cpuMs.create.temporal],
+      ['delete: provider', (row) => row.cpuMs.delete.provider],
+      ['delete: Temporal server', (row) => row.cpuMs.delete.temporal],
+      [
+        'create + delete: provider (Temporal)',
+        (row) => `${createAndDelete(row, 'provider')} (${createAndDelete(row, 'temporal')})`,
+      ],
+      ['peak RSS (MiB)', (row) => row.peakRssMiB],
+    ]),
+    `Idle at the default resync, per DockerCluster-hour (everything the provider process and Temporal's server did over the ${scale.idleSeconds} s, their own idling included, shared out over ${scale.total}):`,
+    table(
+      [perHour],
+      [
+        ['provider CPU ms', (hour) => hour.providerCpuMs],
+        ['Temporal server CPU ms', (hour) => hour.temporalCpuMs],
+        ['history events', (hour) => hour.events],
+        ['API requests', (hour) => hour.requests],
+        ['API writes', (hour) => hour.writes],
+      ],
+    ),
+  ];
 }
 
 /** A Markdown table with one row per item and one column per [header, cell] pair. */
@@ -36,7 +77,7 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 const spread = (values: number[]) =>
   `${times(percentile(values, 50), 2)} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
 
-export function renderTables({ sizes, idle, drift, startupMs, errors }: BenchResult): string {
+export function renderTables({ sizes, idle, drift, scale, startupMs, errors }: BenchResult): string {
   const rounds = new Map<number, Size[]>();
   for (const size of sizes) rounds.set(size.n, [...(rounds.get(size.n) ?? []), size]);
   const sections = [
@@ -91,7 +132,7 @@ export function renderTables({ sizes, idle, drift, startupMs, errors }: BenchRes
         (s) =>
           `${round1(s.provider.cpuMs.create.provider + s.provider.cpuMs.delete.provider)} (${round1(s.provider.cpuMs.create.temporal + s.provider.cpuMs.delete.temporal)})`,
       ],
-      ['peak RSS so far, worker + watcher (MiB)', (s) => s.provider.peakRssMiB],
+      ['peak RSS so far (MiB)', (s) => s.provider.peakRssMiB],
     ]),
   ];
   if (startupMs) {
@@ -140,6 +181,7 @@ export function renderTables({ sizes, idle, drift, startupMs, errors }: BenchRes
       ),
     );
   }
+  if (scale) sections.push(...scaleSections(scale, sizes));
   if (errors.length > 0) sections.push('### Failed', errors.map((error) => `- ${error}`).join('\n'));
   return sections.join('\n\n');
 }
@@ -156,9 +198,9 @@ by tens of milliseconds from one to the next.
   patch marking it ready, as the provider's least-privilege identity. No watcher, Temporal, CAPI, retries, reads,
   finalizer, endpoint or Events. Per object: from the common start until the benchmark's
   informer sees it ready; *all done*: until the last one.
-- **provider**: the real worker and watcher as two processes of the build (\`node dist/main.js worker|watcher\`),
-  leader election off, as a least-privilege identity bound to the ClusterRole of \`config/rbac/role.yaml\`; one
-  pair for the whole run, warmed up by creating and deleting a few DockerClusters one by one first. A round
+- **provider**: the real provider, worker and watcher in one process of the build (\`node dist/main.js all\`, the
+  documented default), leader election off, as a least-privilege identity bound to the ClusterRole of
+  \`config/rbac/role.yaml\`; one process for the whole run, warmed up by creating and deleting a few DockerClusters one by one first. A round
   applies N CAPI Clusters and their DockerClusters at once; CAPI's controllers set each DockerCluster's owner
   reference, which the provider waits for (its time is shown apart). Per object: from CAPI's owner reference
   until the informer sees \`status.ready\`; *all ready*: from the first owner reference until the last one is seen
@@ -174,20 +216,25 @@ by tens of milliseconds from one to the next.
   its writes (create, update, patch, delete), one the rest, from \`/metrics\` before and after. Until quiet, per
   create; the floor's are its status patches.
 - **idle**: 20 ready DockerClusters left unchanged for \`--idle-seconds\` while their workflows resync on their timers
-  (a second worker and watcher, with \`CAPDT_RESYNC_SECONDS\` = \`--idle-resync-seconds\`). Per resync, and per idle
+  (a second provider process, with \`CAPDT_RESYNC_SECONDS\` = \`--idle-resync-seconds\`). Per resync, and per idle
   DockerCluster per hour at that interval and at the provider's default. Each resync is one observation, not a
   pass, while nothing changed. Its CPU is what the processes used beyond their own idling: the same window
   measured first with no DockerCluster at all is subtracted.
 - **drift**: one ready DockerCluster of the first provider (resync at its default, one hour), its load balancer
   removed with \`docker rm -f\` again and again, each time once its workflow is quiet: from the removal until a
   load balancer of it runs again, which the worker's Docker event stream triggers.
-- **CPU**: user + system time from \`/proc/<pid>/stat\` of the provider's two processes and of the Temporal dev
+- **scale**: a third provider process (\`--scale\` DockerClusters, default 500; \`--scale 0\` skips it) at the
+  default resync: created in waves of \`--scale-wave\` (each wave applied at once, the next once it is ready), left
+  alone for \`--scale-idle-seconds\`, then deleted in waves. CPU per object over all the creates (until quiet) and
+  all the deletes; peak RSS of that process; the idle window's CPU, history events and API requests of the
+  process and of Temporal's server, per DockerCluster-hour. Beside it, the round of 50 at once.
+- **CPU**: user + system time from \`/proc/<pid>/stat\` of the provider's process and of the Temporal dev
   server, over the phase (create: from the first create until the round is quiet; delete: until every workflow
   completed; idle: the window), per object or per resync. Temporal's figure includes whatever else it served
-  meanwhile (the other provider, idle). **peak RSS**: the sum of the two processes' high-water marks
-  (\`VmHWM\`) since they started.
-- **start-up**: from spawning \`node dist/main.js worker|watcher\` (the workflow bundle prebuilt by
-  \`npm run build\`) until its \`/readyz\` answers 200.
+  meanwhile (the other provider, idle). **peak RSS**: the process's high-water mark (\`VmHWM\`) since it
+  started.
+- **start-up**: from spawning \`node dist/main.js all\` (the workflow bundle prebuilt by \`npm run build\`) until
+  its \`/readyz\` answers 200 (its workers poll, its watcher has listed and watches).
 
 ## Caveats
 
