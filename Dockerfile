@@ -6,11 +6,11 @@
 # Build steps are the ones the README's "Build and run without Docker" gives:
 #   npm ci && npm run build && npm run build:haproxy-template && node dist/main.js all
 #
-# The worker creates the load-balancer containers through the Docker engine, so the container needs the
-# engine's socket, and the (non-root) user needs the socket's group:
+# The provider (worker and watcher, `all`) creates the load-balancer containers through the Docker engine, so
+# the container needs the engine's socket, and the (non-root) user needs the socket's group:
 #   docker run -v /var/run/docker.sock:/var/run/docker.sock \
 #     --group-add "$(stat -c %g /var/run/docker.sock)" -v "$HOME/.kube/config:/kube/config:ro" \
-#     -e KUBECONFIG=/kube/config -e TEMPORAL_ADDRESS=temporal.example:7233 capd-temporal worker
+#     -e KUBECONFIG=/kube/config -e TEMPORAL_ADDRESS=temporal.example:7233 capd-temporal all
 # Access to the Docker socket is access to the host as root: run the image only where that is intended.
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG GO_IMAGE=golang:1.26-bookworm
@@ -26,7 +26,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle-cli.mjs ./scripts/
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund

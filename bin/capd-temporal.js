@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The operator CLI: runs the launcher that `npm run build` makes (scripts/bundle-cli.mjs).
+// The operator CLI: runs the launcher that `npm run build` makes (scripts/bundle.mjs).
 import { existsSync } from 'node:fs';
 
 const launcher = new URL('../dist/cli-bundle/capd-temporal.mjs', import.meta.url);

@@ -13,7 +13,7 @@ stale() {
   [ ! -f "$output" ] || [ -n "$(find "$@" -newer "$output" -print -quit)" ]
 }
 
-provider_sources=(src tsconfig.json tsconfig.build.json package-lock.json scripts/bundle-cli.mjs)
+provider_sources=(src tsconfig.json tsconfig.build.json package-lock.json scripts/bundle.mjs)
 if stale dist/workflow-bundle.js "${provider_sources[@]}" ||
   stale dist/cli-bundle/capd-temporal.mjs "${provider_sources[@]}"; then
   npm run --silent build

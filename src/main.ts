@@ -31,8 +31,7 @@ function countRunningWorkflows(client: Client, config: Config): Stop {
   return async () => clearInterval(timer);
 }
 
-async function runWatcher(config: Config, ready: ReadinessCheck[]): Promise<Stop> {
-  const client = await temporalClientFrom(config);
+async function runWatcher(config: Config, client: Client, ready: ReadinessCheck[]): Promise<Stop> {
   const kubeConfig = kubeConfigFrom(config);
   const stopCounting = countRunningWorkflows(client, config);
   let started = false;
@@ -73,7 +72,6 @@ async function runWatcher(config: Config, ready: ReadinessCheck[]): Promise<Stop
   return async () => {
     await stopWatching();
     await stopCounting();
-    await client.connection.close();
   };
 }
 
@@ -81,8 +79,7 @@ async function runWatcher(config: Config, ready: ReadinessCheck[]): Promise<Stop
  * The worker follows the Docker events of the engine it drives: a load balancer stopped, killed or removed is
  * reconciled at once, not at the next resync. Its DockerCluster's workflow is signalled, never started.
  */
-async function followLoadBalancerDrift(config: Config): Promise<Stop> {
-  const client = await temporalClientFrom(config);
+function followLoadBalancerDrift(config: Config, client: Client): Stop {
   const signaller = new Signaller({
     client,
     taskQueue: config.CAPDT_TASK_QUEUE,
@@ -98,7 +95,6 @@ async function followLoadBalancerDrift(config: Config): Promise<Stop> {
   return async () => {
     follower.stop();
     signaller.stop();
-    await client.connection.close();
   };
 }
 
@@ -122,21 +118,24 @@ async function main(): Promise<void> {
   const ready: ReadinessCheck[] = [];
   const running: Promise<void>[] = [];
   const signalled = untilSignalled();
-  if (component !== 'watcher') {
+  // One client for the drift follower and the watcher (in `all`, one connection to Temporal besides the workers').
+  const client = await temporalClientFrom(config);
+  const startWorkers = async () => {
     // The workers stop by themselves on SIGINT/SIGTERM too, finishing the tasks they have.
     const workers = await runWorkers(config, logger);
     ready.push(workers.ready);
     running.push(workers.finished, signalled.then(workers.stop));
-    running.push(signalled.then(await followLoadBalancerDrift(config)));
+    running.push(signalled.then(followLoadBalancerDrift(config, client)));
     logger.info(
       { taskQueue: config.CAPDT_TASK_QUEUE, engine: config.CAPDT_ENGINE, temporal: config.TEMPORAL_ADDRESS },
       'worker running',
     );
-  }
-  if (component !== 'worker') {
-    const stopWatcher = await runWatcher(config, ready);
-    running.push(signalled.then(stopWatcher));
-  }
+  };
+  const startWatcher = async () => {
+    running.push(signalled.then(await runWatcher(config, client, ready)));
+  };
+  // In `all` both start at once: the start-up takes the longer of the two, not their sum.
+  await Promise.all([component !== 'watcher' && startWorkers(), component !== 'worker' && startWatcher()]);
   const server = await startHealthServer(config.CAPDT_HTTP_PORT, config.CAPDT_HTTP_HOST, ready);
   const address = server.address();
   logger.info(
@@ -145,6 +144,7 @@ async function main(): Promise<void> {
   );
   running.push(signalled.then(() => new Promise<void>((resolve) => server.close(() => resolve()))));
   await Promise.all(running);
+  await client.connection.close();
   logger.info('stopped');
 }
 

@@ -3,7 +3,6 @@
 // queue (src/api/engines.ts); both over one connection, against the real clients.
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Context } from '@temporalio/activity';
 import {
   type ActivityInboundCallsInterceptor,
@@ -15,18 +14,11 @@ import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
 import { engineTaskQueue } from './api/engines.js';
+import { workflowBundlePath } from './build-outputs.js';
 import { kubeConfigFrom, temporalConnectionOptions } from './clients.js';
 import { type Config, ConfigError, fleetOf } from './config.js';
 import { holdWorkerLease } from './engine-lease.js';
 import { activityTimer, metricSinks } from './observability/metrics.js';
-
-export const workflowsPath = fileURLToPath(import.meta.resolve('./workflows/index.js'));
-
-/**
- * The workflows as one script, made by `npm run build` from the compiled workflows, so that a worker does not run
- * webpack at every start. `../dist/` is dist/ from src/ (tsx) and from dist/ alike: both load this one build.
- */
-export const workflowBundlePath = fileURLToPath(new URL('../dist/workflow-bundle.js', import.meta.url));
 
 /**
  * How long a Docker request may go without an answer. Every call of the activities is short, but an engine

@@ -1,5 +1,5 @@
-// The provider under test: its worker and watcher as two processes of the build (`node dist/main.js …`, as the
-// image runs it), and what their workflows' histories say.
+// The provider under test: processes of the build (`node dist/main.js …`, as the image runs it; by default one
+// running worker and watcher together, `all`), and what their workflows' histories say.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync } from 'node:fs';
@@ -15,17 +15,14 @@ const { EventType } = proto.temporal.api.enums.v1;
 /** One process of the provider: its component and settings of its own (a worker beside another engine). */
 export interface ProviderProcessSpec {
   name: string;
-  component: 'worker' | 'watcher';
+  component: 'all' | 'worker' | 'watcher';
   env?: Record<string, string>;
 }
 
-const workerAndWatcher: ProviderProcessSpec[] = [
-  { name: 'worker', component: 'worker' },
-  { name: 'watcher', component: 'watcher' },
-];
+const wholeProvider: ProviderProcessSpec[] = [{ name: 'provider', component: 'all' }];
 
 /**
- * Starts the processes (by default a worker and a watcher) with the given settings (logs in
+ * Starts the processes (by default one running the whole provider) with the given settings (logs in
  * logsDir/<logName>-<name>.log) and resolves once each answers /readyz (`startupMs`: each one's time from its
  * start); stop() ends them with SIGINT.
  */
@@ -33,7 +30,7 @@ export async function startProvider(
   settings: Record<string, string>,
   logsDir: string,
   logName: string,
-  processes = workerAndWatcher,
+  processes = wholeProvider,
 ) {
   const children: ChildProcess[] = [];
   const startupMs: Record<string, number> = {};

@@ -2,12 +2,9 @@
 // with, so a template written for CAPD gives the same config here. The renderer is the small Go program in
 // src/haproxy-template, built next to the compiled provider (`npm run build:haproxy-template`).
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { haproxyTemplateRendererPath as rendererPath } from '../build-outputs.js';
 import { templateData } from './load-balancer.js';
 import type { LoadBalancerConfig } from './types.js';
-
-/** dist/haproxy-template, found the same way from src/activities (development) and dist/activities. */
-const rendererPath = fileURLToPath(new URL('../../dist/haproxy-template', import.meta.url));
 
 /** The template did not parse or execute; the message is Go's, naming the line. */
 export class TemplateError extends Error {}

@@ -158,9 +158,9 @@ function rbacManifests() {
   ];
 }
 
-/** A Deployment of the provider image running one component (worker or watcher). */
-function deployment(component: 'worker' | 'watcher', replicas: number, env: object[]) {
-  const name = `${providerName}-${component}`;
+/** A Deployment of the provider image running the whole provider (`all`), beside the node's Docker engine. */
+function controllerManager(replicas: number, env: object[]) {
+  const name = `${providerName}-controller-manager`;
   const labels = { ...providerLabels, 'app.kubernetes.io/name': name };
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10 });
   return {
@@ -176,9 +176,9 @@ function deployment(component: 'worker' | 'watcher', replicas: number, env: obje
           serviceAccountName: managerName,
           containers: [
             {
-              name: component,
+              name: 'manager',
               image: providerImage,
-              args: [component],
+              args: ['all'],
               env: [
                 { name: 'TEMPORAL_ADDRESS', value: 'temporal-frontend.temporal.svc:7233' },
                 { name: 'CAPDT_HTTP_HOST', value: '0.0.0.0' },
@@ -188,14 +188,10 @@ function deployment(component: 'worker' | 'watcher', replicas: number, env: obje
               livenessProbe: probe('/healthz'),
               readinessProbe: probe('/readyz'),
               resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-              volumeMounts:
-                component === 'worker' ? [{ name: 'docker-socket', mountPath: '/var/run/docker.sock' }] : [],
+              volumeMounts: [{ name: 'docker-socket', mountPath: '/var/run/docker.sock' }],
             },
           ],
-          volumes:
-            component === 'worker'
-              ? [{ name: 'docker-socket', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }]
-              : [],
+          volumes: [{ name: 'docker-socket', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } }],
         },
       },
     },
@@ -211,11 +207,10 @@ const leaseNamespace = {
 function managerManifests() {
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: systemNamespace, labels: providerLabels } },
-    // Two workers beside the node's Docker engine, polling the same task queues: either may die or be rolled.
-    // A fleet has one such Deployment per engine, each with its CAPDT_ENGINE (docs/OPERATING.md).
-    deployment('worker', 2, [leaseNamespace, { name: 'CAPDT_ENGINE', value: defaultEngine }]),
-    // Two watchers: one leads (holds the Lease), the other stands by.
-    deployment('watcher', 2, [leaseNamespace]),
+    // Two replicas of the whole provider in one process each (worker and watcher: one process's memory and
+    // connections, not two): both poll the task queues, so either may die or be rolled; one watcher leads (holds
+    // the Lease), the other stands by. A fleet adds a worker Deployment per further engine (docs/OPERATING.md).
+    controllerManager(2, [leaseNamespace, { name: 'CAPDT_ENGINE', value: defaultEngine }]),
   ];
 }
 

@@ -1,4 +1,4 @@
-// The CLI's bundle (a CommonJS script made by scripts/bundle-cli.mjs) compiled with V8's code cache. Without
+// The CLI's bundle (a CommonJS script made by scripts/bundle.mjs) compiled with V8's code cache. Without
 // it, every call compiles the Temporal and Kubernetes clients (about 3 MB of JavaScript) again; the cache holds
 // their bytecode, made once by the build, and a call only loads it. Node 20 has no compile cache for user code
 // (Node 22's module.enableCompileCache() is one). The build writes the bundle and its cache together. V8

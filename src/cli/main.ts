@@ -31,7 +31,7 @@ async function execute(context: Context, command: Exclude<Command, { command: 'h
 
 /**
  * Loads every command's module and the clients they use (context.ts), and runs none: the build calls it
- * before it saves the bundle's V8 code cache (scripts/bundle-cli.mjs), so that the cache holds their code.
+ * before it saves the bundle's V8 code cache (scripts/bundle.mjs), so that the cache holds their code.
  */
 export async function loadCommands(): Promise<void> {
   await Promise.all([

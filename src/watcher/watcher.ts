@@ -1,10 +1,11 @@
 // The watcher: lists and watches DockerClusters, CAPI Clusters, their control-plane Machines and ConfigMaps
 // (custom HAProxy templates), and turns each meaningful change into a "changed" signal to the DockerCluster's
 // workflow (starting it when needed).
+import type * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import * as capi from '../api/capi.js';
-import { type DockerCluster, dockerClusterResource, haproxyTemplateKey } from '../api/dockercluster.js';
+import { type DockerCluster, dockerClusterResource } from '../api/dockercluster.js';
 import type { Fleet } from '../api/engines.js';
 import { refOf } from '../api/refs.js';
 import { type Config, fleetOf } from '../config.js';
@@ -67,14 +68,31 @@ function informerFor<T extends k8s.KubernetesObject>(
   return k8s.makeInformer<T>(options.kubeConfig, path, list, labelSelector);
 }
 
-/** ConfigMaps are core objects: the custom-object client does not list them. */
-function configMapInformer(options: WatcherOptions) {
-  const core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
-  const { namespace } = options;
+/**
+ * Asks the API server for objects' metadata only: a list as a PartialObjectMetadataList, a watch's objects each
+ * as a PartialObjectMetadata (a watch given the list's media type ends at once, without an error).
+ */
+const metadataList = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const metadataObject = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+/**
+ * ConfigMaps as metadata only: the watcher only needs to know that a template ConfigMap changed (the workflow
+ * reads the template itself), so the cache holds no ConfigMap's data, however large or many they are.
+ */
+export function configMapMetadataInformer(kubeConfig: k8s.KubeConfig, namespace?: string) {
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const path = namespace ? `/api/v1/namespaces/${namespace}/configmaps` : '/api/v1/configmaps';
+  const asMetadata = k8s.setHeaderOptions('Accept', metadataList);
   const list = () =>
-    namespace ? core.listNamespacedConfigMap({ namespace }) : core.listConfigMapForAllNamespaces();
-  return k8s.makeInformer<k8s.V1ConfigMap>(options.kubeConfig, path, list);
+    namespace
+      ? core.listNamespacedConfigMap({ namespace }, asMetadata)
+      : core.listConfigMapForAllNamespaces({}, asMetadata);
+  const metadataWatch = new k8s.Watch({
+    getCurrentCluster: () => kubeConfig.getCurrentCluster(),
+    applyToFetchOptions: (options: https.RequestOptions) =>
+      kubeConfig.applyToFetchOptions({ ...options, headers: { ...options.headers, Accept: metadataObject } }),
+  } as k8s.KubeConfig);
+  return new k8s.ListWatch<k8s.V1ConfigMap>(path, metadataWatch, list, false);
 }
 
 function startWatcher(options: WatcherOptions): Watcher {
@@ -82,7 +100,7 @@ function startWatcher(options: WatcherOptions): Watcher {
   const dockerClusters = informerFor<DockerCluster>(options, dockerClusterResource);
   const clusters = informerFor<capi.Cluster>(options, capi.clusterResource);
   const machines = informerFor<capi.Machine>(options, capi.machineResource, capi.controlPlaneLabel);
-  const configMaps = configMapInformer(options);
+  const configMaps = configMapMetadataInformer(options.kubeConfig, options.namespace);
   /** The last version of each DockerCluster that was acted on (or found to need nothing). */
   const seenDockerClusters = new Map<string, DockerCluster>();
   const seenClusters = new Map<string, string>();
@@ -147,10 +165,12 @@ function startWatcher(options: WatcherOptions): Watcher {
     if (cluster) signalInfrastructureOf(cluster, 'control-plane Machine changed');
   }
 
-  /** An edited HAProxy template is re-rendered by the workflows of the DockerClusters that name it. */
+  /**
+   * An edited HAProxy template is re-rendered by the workflows of the DockerClusters that name it (any edit of
+   * the ConfigMap wakes them; a pass that finds the same template changes nothing).
+   */
   function onConfigMap(configMap: k8s.V1ConfigMap, gone = false) {
-    const template = JSON.stringify(configMap.data?.[haproxyTemplateKey] ?? null);
-    if (!changedSince(seenConfigMaps, configMap, template, gone)) return;
+    if (!changedSince(seenConfigMaps, configMap, configMap.metadata?.resourceVersion ?? '', gone)) return;
     const { namespace, name } = configMap.metadata ?? {};
     for (const dockerCluster of dockerClusters.list(namespace)) {
       if (dockerCluster.spec?.loadBalancer?.customHAProxyConfigTemplateRef?.name !== name) continue;

@@ -1,11 +1,12 @@
-// The production build (npm run build): src/ compiled by tsconfig.build.json runs with plain node (no tsx), the
-// compiled workflows are bundled once, its worker loads that bundle (none: it stops, naming the build), polls the
+// The production build (npm run build): src/ compiled by tsconfig.build.json and bundled into dist/main.js runs
+// with plain node (no tsx), the compiled workflows are bundled once, its worker loads that bundle (none: it stops, naming the build), polls the
 // stack's Temporal and stops cleanly on SIGTERM; the CLI's bundle runs on its own, without node_modules, with its
 // code cache or without.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,7 +54,7 @@ describe('the compiled provider', () => {
     await run(process.execPath, [tsc, '-p', join(repoRoot, 'tsconfig.build.json'), '--outDir', dist], {
       cwd: repoRoot,
     });
-    await run(process.execPath, [join(repoRoot, 'scripts/bundle-cli.mjs'), dist], { cwd: repoRoot });
+    await run(process.execPath, [join(repoRoot, 'scripts/bundle.mjs'), dist], { cwd: repoRoot });
   });
 
   after(() => {
@@ -71,6 +72,24 @@ describe('the compiled provider', () => {
       JSON.parse(readFileSync(join(repoRoot, 'src/api/search-attributes.json'), 'utf8')),
     );
     assert.ok(!existsSync(join(dist, 'src')), 'rootDir is src: no dist/src/');
+  });
+
+  it('makes dist/main.js one script: it imports only Node, the Temporal SDK and packages with native parts', () => {
+    const entry = readFileSync(join(dist, 'main.js'), 'utf8');
+    const imported = new Set(
+      [...entry.matchAll(/\bfrom\s*"([^"]+)"/g)]
+        .map(([, specifier = '']) => specifier)
+        .filter((specifier) => /^[\w@.][\w@./:-]*$/.test(specifier)),
+    );
+    const allowed = (specifier: string) =>
+      builtinModules.includes(specifier.replace(/^node:/, '')) ||
+      /^@temporalio\/\w+$/.test(specifier) ||
+      ['ssh2', 'cpu-features'].includes(specifier);
+    assert.ok(imported.has('@temporalio/worker'), 'the Temporal SDK is imported, not bundled');
+    assert.deepEqual(
+      [...imported].filter((specifier) => !allowed(specifier)),
+      [],
+    );
   });
 
   it('bundles the compiled workflows (dist/workflows/index.js), never src/, into dist/workflow-bundle.js', () => {

@@ -1,7 +1,7 @@
 // docker-compose.yml with a real Compose (installed by scripts/install-compose.sh): the file is valid (and that
 // Compose does reject an invalid one, so a pass means something), and `up -d --build` as docs/OPERATING.md
-// gives it brings up Temporal, the worker and the watcher, which reconcile a DockerCluster to ready; `down`
-// removes it all.
+// gives it brings up Temporal and the provider (worker and watcher in one process), which reconciles a
+// DockerCluster to ready; `down` removes it all.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,18 +63,16 @@ describe('docker-compose.yml with a real Compose', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('validates and normalises to the services temporal, worker and watcher', () => {
+  it('validates and normalises to the services temporal and provider', () => {
     const result = config(join(repoRoot, 'docker-compose.yml'));
     assert.equal(result.status, 0, `${compose.join(' ')} config failed:\n${result.stderr}`);
     const normalised = parse(result.stdout) as Normalised;
-    assert.deepEqual(Object.keys(normalised.services).sort(), ['temporal', 'watcher', 'worker']);
-    const { worker, watcher } = normalised.services;
-    assert.ok(worker && watcher);
-    assert.deepEqual(watcher.build, worker.build);
-    assert.equal(watcher.image, worker.image);
-    assert.equal(worker.environment?.TEMPORAL_ADDRESS, '127.0.0.1:7233');
-    assert.equal(worker.environment?.KUBECONFIG, '/kube/config');
-    assert.deepEqual(worker.group_add?.map(String), [env.DOCKER_GID]);
+    assert.deepEqual(Object.keys(normalised.services).sort(), ['provider', 'temporal']);
+    const { provider } = normalised.services;
+    assert.ok(provider);
+    assert.equal(provider.environment?.TEMPORAL_ADDRESS, '127.0.0.1:7233');
+    assert.equal(provider.environment?.KUBECONFIG, '/kube/config');
+    assert.deepEqual(provider.group_add?.map(String), [env.DOCKER_GID]);
     assert.match(result.stdout, /kubeconfig-for-compose:\/kube\/config:ro/);
   });
 
@@ -85,9 +83,9 @@ describe('docker-compose.yml with a real Compose', () => {
       LOG_LEVEL: 'debug',
     });
     assert.equal(result.status, 0, result.stderr);
-    const { worker } = (parse(result.stdout) as Normalised).services;
-    assert.equal(worker?.environment?.CAPDT_NETWORK, 'capdt-compose');
-    assert.equal(worker?.environment?.LOG_LEVEL, 'debug');
+    const { provider } = (parse(result.stdout) as Normalised).services;
+    assert.equal(provider?.environment?.CAPDT_NETWORK, 'capdt-compose');
+    assert.equal(provider?.environment?.LOG_LEVEL, 'debug');
   });
 
   it('refuses to run without DOCKER_GID, naming it', () => {
@@ -104,7 +102,7 @@ describe('docker-compose.yml with a real Compose', () => {
     assert.equal(config(join(scratch, 'docker-compose.yml')).status, 0);
 
     const broken: Record<string, string> = {
-      'an unknown option': original.replace(/^ {2}watcher:\n/m, '  watcher:\n    no_such_option: true\n'),
+      'an unknown option': original.replace(/^ {2}provider:\n/m, '  provider:\n    no_such_option: true\n'),
       'an invalid depends_on condition': original.replaceAll('service_healthy', 'service_wellness'),
       'a port that is not a port': original.replace(':7233" # gRPC frontend', ':seventy" # gRPC frontend'),
     };
@@ -160,19 +158,16 @@ describe('docker compose up', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('brings up Temporal, the worker and the watcher, which reconcile a DockerCluster to ready', async (t) => {
+  it('brings up Temporal and the provider, which reconciles a DockerCluster to ready', async (t) => {
     const started = Date.now();
     await composeRun('up', '-d', '--build');
-    const containerOf = async (service: string) => await composeRun('ps', '-q', service);
-    const [worker, watcher] = [await containerOf('worker'), await containerOf('watcher')];
-    assert.ok(worker && watcher, 'the worker and the watcher run');
-    await providerImage.assertReconciledInContainers(objects, uniqueName('compose'), worker);
+    const provider = await composeRun('ps', '-q', 'provider');
+    assert.ok(provider, 'the provider runs');
+    await providerImage.assertReconciledInContainers(objects, uniqueName('compose'), provider);
     t.diagnostic(
       `compose: up and a DockerCluster ready and deleted in ${Math.round((Date.now() - started) / 1000)} s`,
     );
-    for (const container of [worker, watcher]) {
-      assert.deepEqual(await providerImage.warningsIn(container), [], `${container} logs no warning`);
-    }
+    assert.deepEqual(await providerImage.warningsIn(provider), [], `${provider} logs no warning`);
   });
 
   it('down removes the containers, the network and the Temporal volume', async () => {

@@ -1,5 +1,5 @@
-// The provider's image, built (docker build) and run (docker run) exactly as docs/OPERATING.md says: the worker
-// and the watcher from the image, on the host's network, with the Docker socket and an embedded kubeconfig
+// The provider's image, built (docker build) and run (docker run) exactly as docs/OPERATING.md says: the whole
+// provider (`all`) from the image, on the host's network, with the Docker socket and an embedded kubeconfig
 // mounted, reconcile a DockerCluster of the real management cluster to ready; the CLI in the image shows it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +24,7 @@ describe('the container image', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'capdt-image-'));
   const prefix = uniqueName('capdt-image');
   const network = prefix;
-  const containers = [`${prefix}-worker`, `${prefix}-watcher`];
+  const container = prefix;
   let objects: TestObjects;
 
   before(async () => {
@@ -32,7 +32,7 @@ describe('the container image', () => {
   });
 
   after(async () => {
-    await run('docker', ['rm', '--force', ...containers]).catch(() => undefined);
+    await run('docker', ['rm', '--force', container]).catch(() => undefined);
     await objects?.removeContainers();
     await removeNetwork(network);
     rmSync(scratch, { recursive: true, force: true });
@@ -60,7 +60,7 @@ describe('the container image', () => {
     assert.equal(rendered, 'bind *:6443');
   });
 
-  it('runs the worker and the watcher, which reconcile a DockerCluster to ready', async () => {
+  it('runs the provider, which reconciles a DockerCluster to ready', async () => {
     const kubeconfig = await writeEmbeddedKubeconfig(join(scratch, 'kubeconfig'));
     // docs/OPERATING.md's command lines; the settings that keep this test to its own namespace, task queue and
     // Docker network are passed the way TEMPORAL_ADDRESS is: from the environment, by name.
@@ -75,7 +75,6 @@ describe('the container image', () => {
     };
     const env = { ...process.env, ...settings };
     const passed = Object.keys(settings).flatMap((name) => ['-e', name]);
-    const [worker = '', watcher = ''] = containers;
     const kubeconfigMount = ['-v', `${kubeconfig}:/kube/config:ro`, '-e', 'KUBECONFIG=/kube/config'];
     const socket = ['-v', '/var/run/docker.sock:/var/run/docker.sock', '--group-add', dockerGid()];
     await run(
@@ -84,25 +83,19 @@ describe('the container image', () => {
         'run',
         '-d',
         '--name',
-        worker,
+        container,
         '--network',
         'host',
         ...socket,
         ...kubeconfigMount,
         ...passed,
         image,
-        'worker',
+        'all',
       ],
       env,
     );
-    await run(
-      'docker',
-      ['run', '-d', '--name', watcher, '--network', 'host', ...kubeconfigMount, ...passed, image, 'watcher'],
-      env,
-    );
 
-    await assertReconciledInContainers(objects, uniqueName('image'), worker);
-    for (const container of containers)
-      assert.deepEqual(await warningsIn(container), [], `${container} logs no warning`);
+    await assertReconciledInContainers(objects, uniqueName('image'), container);
+    assert.deepEqual(await warningsIn(container), [], `${container} logs no warning`);
   });
 });

@@ -45,19 +45,19 @@ export async function writeEmbeddedKubeconfig(path: string): Promise<string> {
 
 /**
  * What a user sees of a provider running in containers: a Cluster and its DockerCluster become ready,
- * `capd-temporal status` inside the worker's container shows it Ready at its endpoint, and once deleted the
+ * `capd-temporal status` inside the provider's container shows it Ready at its endpoint, and once deleted the
  * DockerCluster is gone with its load balancer.
  */
 export async function assertReconciledInContainers(
   objects: TestObjects,
   name: string,
-  workerContainer: string,
+  container: string,
 ): Promise<void> {
   await objects.createPair(name);
   const ready = await objects.untilReady(name, 180_000);
   const endpoint = `${ready.spec?.controlPlaneEndpoint?.host}:${ready.spec?.controlPlaneEndpoint?.port}`;
   const ref = `${objects.namespace}/${name}`;
-  const status = await run('docker', ['exec', workerContainer, 'capd-temporal', 'status', ref]);
+  const status = await run('docker', ['exec', container, 'capd-temporal', 'status', ref]);
   const cells = (status.split('\n')[1] ?? '').split(/\s{2,}/);
   assert.deepEqual(cells.slice(0, 5), [ref, name, 'true', endpoint, 'Ready'], status);
 

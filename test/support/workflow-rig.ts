@@ -10,8 +10,8 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { defaultEngine, engineTaskQueue } from '../../src/api/engines.js';
+import { workflowsPath } from '../../src/build-outputs.js';
 import { metricSinks } from '../../src/observability/metrics.js';
-import { workflowsPath } from '../../src/worker.js';
 import {
   type ReconcileInput,
   type ReconcileState,

@@ -22,10 +22,7 @@ interface ComposeFile {
   services: Record<string, Service>;
 }
 
-// Merge keys (<<: *provider) as Compose reads them.
-const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), {
-  merge: true,
-}) as ComposeFile;
+const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')) as ComposeFile;
 
 function service(name: string): Service {
   const found = compose.services[name];
@@ -68,15 +65,11 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(command.slice(0, 2), ['server', 'start-dev']);
   });
 
-  it('runs worker and watcher from one build of the one image', () => {
-    const worker = service('worker');
-    const watcher = service('watcher');
-    assert.ok(worker.build, 'the worker is built from the repository');
-    assert.deepEqual(watcher.build, worker.build);
-    assert.ok(worker.image, 'the build is tagged, so both services use the same image');
-    assert.equal(watcher.image, worker.image);
-    assert.deepEqual(worker.command, ['worker']);
-    assert.deepEqual(watcher.command, ['watcher']);
+  it('runs the whole provider (worker and watcher in one process) from a build of the repository', () => {
+    const provider = service('provider');
+    assert.ok(provider.build, 'the provider is built from the repository');
+    assert.ok(provider.image, 'the build is tagged');
+    assert.deepEqual(provider.command, ['all']);
   });
 
   it('publishes ports on 127.0.0.1 only', () => {
@@ -104,36 +97,32 @@ describe('docker-compose.yml', () => {
         assert.ok(known.has(variable), `${name} sets ${variable}, which src/config.ts does not read`);
       }
     }
-    assert.ok(Object.keys(environmentOf(service('worker'))).length > 0);
+    assert.ok(Object.keys(environmentOf(service('provider'))).length > 0);
   });
 
   it("points the provider at this file's Temporal, on the host's network at the port it publishes", () => {
     const frontend = '$' + '{TEMPORAL_PORT:-7233}';
     assert.ok(service('temporal').ports?.includes(`127.0.0.1:${frontend}:7233`));
-    for (const name of ['worker', 'watcher']) {
-      assert.equal(environmentOf(service(name)).TEMPORAL_ADDRESS, `127.0.0.1:${frontend}`);
-      assert.equal(service(name).network_mode, 'host');
-    }
+    assert.equal(environmentOf(service('provider')).TEMPORAL_ADDRESS, `127.0.0.1:${frontend}`);
+    assert.equal(service('provider').network_mode, 'host');
   });
 
   it('lets each setting be overridden by its own name, and its defaults are the provider defaults', () => {
     const defaults = loadConfig({}) as Record<string, unknown>;
-    for (const name of ['worker', 'watcher']) {
-      const { TEMPORAL_ADDRESS: _ofThisFile, ...environment } = environmentOf(service(name));
-      for (const [variable, value] of Object.entries(environment)) {
-        for (const match of value.matchAll(variablePattern)) {
-          assert.equal(match[1], variable, `${name}: ${variable} is set from \${${match[1]}}`);
-          const fallback = match[3];
-          if (match[2] && fallback) {
-            assert.equal(fallback, String(defaults[variable]), `${name}: the default of ${variable}`);
-          }
+    const { TEMPORAL_ADDRESS: _ofThisFile, ...environment } = environmentOf(service('provider'));
+    for (const [variable, value] of Object.entries(environment)) {
+      for (const match of value.matchAll(variablePattern)) {
+        assert.equal(match[1], variable, `${variable} is set from \${${match[1]}}`);
+        const fallback = match[3];
+        if (match[2] && fallback) {
+          assert.equal(fallback, String(defaults[variable]), `the default of ${variable}`);
         }
       }
-      // With nothing set on the host, the values the services get are a valid configuration.
-      const resolved = Object.fromEntries(
-        Object.entries(environment).map(([variable, value]) => [variable, withDefaults(value)]),
-      );
-      assert.doesNotThrow(() => loadConfig(resolved), `${name}'s default environment is valid`);
     }
+    // With nothing set on the host, the values the services get are a valid configuration.
+    const resolved = Object.fromEntries(
+      Object.entries(environment).map(([variable, value]) => [variable, withDefaults(value)]),
+    );
+    assert.doesNotThrow(() => loadConfig(resolved), "the provider's default environment is valid");
   });
 });

@@ -88,7 +88,7 @@ describe('Dockerfile', () => {
 
   it("'npm run build' is tsc with tsconfig.build.json, compiling src/ to dist/, then the CLI's bundle", () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    assert.equal(scripts.build, 'tsc -p tsconfig.build.json && node scripts/bundle-cli.mjs');
+    assert.equal(scripts.build, 'tsc -p tsconfig.build.json && node scripts/bundle.mjs');
     const config = JSON.parse(read('tsconfig.build.json')) as {
       extends: string;
       include: string[];

@@ -3,13 +3,11 @@
 // running workflows fail on their next task (a different command sequence) fails here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { workflowsPath } from '../../src/build-outputs.js';
 import { metricSinks } from '../../src/observability/metrics.js';
 import { readHistories } from '../support/histories.js';
 
-// The workflows the worker bundles (workflowsPath in src/worker.ts), without loading the worker's clients.
-const workflowsPath = fileURLToPath(import.meta.resolve('../../src/workflows/index.js'));
 const histories = readHistories();
 
 describe('replaying the committed workflow histories', () => {
