@@ -16,6 +16,7 @@ import { kubeConfig, leastPrivilegeIdentity, repoRoot, stackEnv } from '../scrip
 import { createDockerActivities } from '../src/activities/docker.js';
 import { dockerClusterResource } from '../src/api/dockercluster.js';
 import { loadConfig } from '../src/config.js';
+import { countDockerCalls } from './lib/docker-calls.js';
 import { countRequestsOf, Kube } from './lib/kube.js';
 import * as phases from './lib/phases.js';
 import { type BenchResult, renderDocument, renderTables } from './lib/report.js';
@@ -132,6 +133,8 @@ async function main(): Promise<number> {
       objects.listNamespacedCustomObject({ ...dockerClusterResource, namespace: 'default', limit: 1 });
     const requests = await countRequestsOf(admin, user, probe);
     cleanups.push(requests.remove);
+    const dockerCalls = await countDockerCalls();
+    cleanups.push(dockerCalls.close);
     const kube = new Kube(admin, runId);
     cleanups.push(() => kube.removeNamespaces());
     const image = config.CAPDT_LB_IMAGE;
@@ -142,7 +145,9 @@ async function main(): Promise<number> {
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
       floor: { docker, objects, image, network, hostIp: config.CAPDT_HOST_IP },
       countRequests: requests.count,
+      countDockerCalls: dockerCalls.count,
       providerSettings: {
+        DOCKER_HOST: dockerCalls.dockerHost,
         KUBECONFIG: identity.kubeConfigPath,
         CAPDT_NETWORK: network,
         CAPDT_NETWORK_SUBNET: subnet,

@@ -27,6 +27,8 @@ export interface Context {
   floor: FloorSettings;
   /** The provider identity's requests so far. */
   countRequests: () => Promise<RequestCount>;
+  /** The provider processes' Docker requests so far (through the benchmark's counting proxy). */
+  countDockerCalls: () => number;
   /** The provider's settings shared by every provider process of the run. */
   providerSettings: Record<string, string>;
   logsDir: string;
@@ -112,6 +114,7 @@ export async function runRound(context: Context, provider: Provider, n: number, 
   const destroyedAt = (uid: string) => events.events.find((e) => e.action === 'destroy' && e.uid === uid)?.at;
   try {
     const before = await context.countRequests();
+    const dockerCallsBefore = context.countDockerCalls();
     const createCpu = cpuPerObject(context, provider, n);
     const created = await Promise.all(range(n).map((i) => kube.create(namespace, `${label}-${i}`, true)));
     const readyAt = (name: string) => seen.readyAt.get(name) as number;
@@ -123,6 +126,7 @@ export async function runRound(context: Context, provider: Provider, n: number, 
     const ids = created.map((object) => workflowIdOf(object.ref));
     await untilQuiet(temporal, ids);
     const requests = perObject(await context.countRequests(), before, n);
+    const dockerCalls = round((context.countDockerCalls() - dockerCallsBefore) / n, 1);
     const createEvents = events.events.length;
     const createCpuMs = createCpu();
     const histories = (await Promise.all(ids.map((id) => historyOf(temporal, id)))).map(countHistory);
@@ -167,6 +171,7 @@ export async function runRound(context: Context, provider: Provider, n: number, 
       activitiesUntilQuiet: average((h) => h.activities),
       reconciles: average((h) => h.reconciles),
       ...requests,
+      dockerCalls,
       containerEvents: round(createEvents / n, 1),
       cpuMs: { create: createCpuMs, delete: deleteCpuMs },
       peakRssMiB: round(peakRssMiB(provider.pids)),
@@ -210,6 +215,7 @@ export async function runIdle(
       ids.map(async (id) => (await temporal.workflow.getHandle(id).describe()).historyLength),
     );
     const before = await context.countRequests();
+    const dockerCallsBefore = context.countDockerCalls();
     const eventsBefore = events.events.length;
     const w0 = Date.now();
     const cpu = cpuMeter(processes);
@@ -233,6 +239,7 @@ export async function runIdle(
       events: round(total((window) => window.events) / resyncs, 1),
       activities: round(total((window) => window.activities) / resyncs, 1),
       ...requests,
+      dockerCalls: round((context.countDockerCalls() - dockerCallsBefore) / resyncs, 1),
       containerEvents: round((events.events.length - eventsBefore) / resyncs, 1),
     };
     const windowSeconds = round(windowMs / 1000, 1);

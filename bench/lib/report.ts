@@ -53,6 +53,7 @@ function scaleSections(scale: NonNullable<BenchResult['scale']>, sizes: Size[]):
         ['history events', (hour) => hour.events],
         ['API requests', (hour) => hour.requests],
         ['API writes', (hour) => hour.writes],
+        ['Docker calls', (hour) => hour.dockerCalls],
       ],
     ),
   ];
@@ -115,6 +116,7 @@ export function renderTables({ sizes, idle, drift, scale, startupMs, errors }: B
       ['reconcile passes', (s) => s.provider.reconciles],
       ['API requests (writes)', (s) => `${s.provider.requests} (${s.provider.writes})`],
       ['floor API requests (writes)', (s) => `${s.floor.requests} (${s.floor.writes})`],
+      ['Docker calls', (s) => s.provider.dockerCalls],
       [
         'container events provider / floor',
         (s) => `${s.provider.containerEvents} / ${s.floor.containerEvents}`,
@@ -160,6 +162,7 @@ export function renderTables({ sizes, idle, drift, scale, startupMs, errors }: B
           activities: 'activities',
           requests: 'API requests',
           writes: 'API writes',
+          dockerCalls: 'Docker calls',
           containerEvents: 'container events',
         }).map(([key, header]): [string, (row: Record<string, string | number>) => string | number] => [
           header,
@@ -214,7 +217,9 @@ by tens of milliseconds from one to the next.
 - **API requests**: the provider identity's, counted by the kube-apiserver itself: API Priority and Fairness
   counters (\`apiserver_flowcontrol_dispatched_requests_total\`) of two FlowSchemas that match only that user, one
   its writes (create, update, patch, delete), one the rest, from \`/metrics\` before and after. Until quiet, per
-  create; the floor's are its status patches.
+  create; the floor's are its status patches. **Docker calls**: the provider processes' requests to the Docker
+  engine, counted by a proxy of the benchmark on their \`DOCKER_HOST\` that hands each one on to the engine's
+  socket (an event stream, open for the whole run, is one).
 - **idle**: 20 ready DockerClusters left unchanged for \`--idle-seconds\` while their workflows resync on their timers
   (a second provider process, with \`CAPDT_RESYNC_SECONDS\` = \`--idle-resync-seconds\`). Per resync, and per idle
   DockerCluster per hour at that interval and at the provider's default. Each resync is one observation, not a

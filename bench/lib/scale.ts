@@ -59,10 +59,12 @@ export async function runScale(
     };
     const eventsBefore = await historyLength();
     const requestsBefore = await context.countRequests();
+    const dockerCallsBefore = context.countDockerCalls();
     const idleCpu = cpuMeter(processes);
     await sleep(idleSeconds * 1000);
     const used = idleCpu();
     const requests = perObject(await context.countRequests(), requestsBefore, total);
+    const dockerCalls = (context.countDockerCalls() - dockerCallsBefore) / total;
     const events = (await historyLength()) - eventsBefore;
     const perHour = (value: number) => round((value * 3600) / idleSeconds, 2);
 
@@ -89,6 +91,7 @@ export async function runScale(
         events: perHour(events / total),
         requests: perHour(requests.requests),
         writes: perHour(requests.writes),
+        dockerCalls: perHour(dockerCalls),
       },
     };
   } finally {
