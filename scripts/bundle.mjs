@@ -28,10 +28,8 @@ const { workflowsPath, workflowBundlePath } = await import(
 const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
 replace(workflowBundlePath, code);
 
-const { bundleFile, codeCacheFile, compileCli } = await import(
-  pathToFileURL(join(dist, 'cli/code-cache.js')).href
-);
-// Minified: a third of the bytes to read and compile at every call (a trace under CAPDT_DEBUG names the bundle).
+// Minified: a third of the bytes to read and compile at every start or call (a CLI trace under CAPDT_DEBUG names
+// the bundle).
 const common = { bundle: true, minify: true, platform: 'node', target: 'node20', logLevel: 'warning' };
 
 // The provider stays an ES module at the same place (one folder below the repository, as src/build-outputs.ts
@@ -53,6 +51,10 @@ const provider = await build({
   outfile: entryPoint,
 });
 replace(entryPoint, provider.outputFiles[0].contents);
+
+const { bundleFile, codeCacheFile, compileCli } = await import(
+  pathToFileURL(join(dist, 'cli/code-cache.js')).href
+);
 await build({
   ...common,
   entryPoints: [join(dist, 'cli/main.js')],

@@ -42,7 +42,7 @@ export const defaultResyncSeconds = loadConfig({}).CAPDT_RESYNC_SECONDS;
 /** How long N objects may take to get ready or gone before the phase fails. */
 export const timeoutMs = (n: number) => 120_000 + 2_000 * n;
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-export const perObject = (after: RequestCount, before: RequestCount, n: number) => ({
+const perObject = (after: RequestCount, before: RequestCount, n: number) => ({
   requests: round((after.requests - before.requests) / n, 1),
   writes: round((after.writes - before.writes) / n, 1),
 });

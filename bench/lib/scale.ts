@@ -1,7 +1,7 @@
 // The scale phase: hundreds of DockerClusters created in waves, left alone at the provider's default resync,
 // then deleted in waves. What each one costs when there are many, to set beside a round of 50.
 import { workflowIdOf } from '../../src/api/refs.js';
-import { type Context, cpuPerObject, type Provider, perObject, range, timeoutMs } from './phases.js';
+import { type Context, cpuPerObject, type Provider, range, timeoutMs } from './phases.js';
 import { cpuMeter, peakRssMiB } from './processes.js';
 import { untilCompleted, untilQuiet } from './provider.js';
 import { round, sleep, until } from './stats.js';
@@ -63,10 +63,11 @@ export async function runScale(
     const idleCpu = cpuMeter(processes);
     await sleep(idleSeconds * 1000);
     const used = idleCpu();
-    const requests = perObject(await context.countRequests(), requestsBefore, total);
-    const dockerCalls = (context.countDockerCalls() - dockerCallsBefore) / total;
+    const requestsAfter = await context.countRequests();
+    const dockerCalls = context.countDockerCalls() - dockerCallsBefore;
     const events = (await historyLength()) - eventsBefore;
-    const perHour = (value: number) => round((value * 3600) / idleSeconds, 2);
+    /** A count over the whole window, as its share per DockerCluster and hour. */
+    const perHour = (count: number) => round((count * 3600) / idleSeconds / total, 2);
 
     const deleteCpu = cpuPerObject(context, provider, total);
     await inWaves(
@@ -86,11 +87,11 @@ export async function runScale(
       peakRssMiB: round(peakRssMiB(provider.pids)),
       idleSeconds,
       idlePerDockerClusterHour: {
-        providerCpuMs: perHour((used.provider as number) / total),
-        temporalCpuMs: perHour((used.temporal as number) / total),
-        events: perHour(events / total),
-        requests: perHour(requests.requests),
-        writes: perHour(requests.writes),
+        providerCpuMs: perHour(used.provider as number),
+        temporalCpuMs: perHour(used.temporal as number),
+        events: perHour(events),
+        requests: perHour(requestsAfter.requests - requestsBefore.requests),
+        writes: perHour(requestsAfter.writes - requestsBefore.writes),
         dockerCalls: perHour(dockerCalls),
       },
     };
