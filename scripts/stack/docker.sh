@@ -70,6 +70,8 @@ engine2_up() {
 
 engine2_down() { # what engine2_up made, and nothing when it made nothing
   local data=$STATE/docker2/data
+  # Another state folder's `down` (a second management cluster's) must not take this engine's bridge.
+  [ -f "$RUN/dockerd2.pid" ] || return 0
   stop_process dockerd2
   # dockerd mounts its data folder on itself; one that was killed leaves that mount behind.
   if mountpoint -q "$data"; then umount "$data"; fi
