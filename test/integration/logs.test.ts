@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../support/stack.js';
 
-const provider = ['--import', 'tsx', 'src/main.ts', 'no-such-component'];
+// The build, as a deployment runs it (npm test builds it first).
+const provider = ['dist/main.js', 'no-such-component'];
 
 /** This environment without a LOG_FORMAT of its own, and with the given settings. */
 function environment(settings: Record<string, string>): NodeJS.ProcessEnv {

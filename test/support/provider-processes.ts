@@ -1,5 +1,6 @@
 // The provider as separate processes (worker and watcher), so the reliability suite can kill and restart
-// each one, run under the deploy manifests' least-privilege ClusterRole.
+// each one, run under the deploy manifests' least-privilege ClusterRole. They run the build (dist/main.js) with
+// plain node, as a deployment does; only the worker with an injected crash is a TypeScript test program.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { eventually, removeNetwork, repoRoot, stackEnv, uniqueName, uniqueSubnet
 
 type LogLine = Record<string, unknown> & { msg?: string };
 
+const builtEntryPoint = 'dist/main.js';
+
 export class ProviderProcess {
   readonly lines: LogLine[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -24,7 +27,7 @@ export class ProviderProcess {
         try {
           this.lines.push(JSON.parse(line) as LogLine);
         } catch {
-          // The workflow bundler prints a few plain lines.
+          // Not a log line: e.g. the stack trace of a crash, printed as plain text.
         }
       });
     }
@@ -93,8 +96,9 @@ export class ProviderProcesses {
     await this.startWorker();
   }
 
-  private spawn(script: string, args: string[], env: Record<string, string> = {}): ProviderProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  /** Runs node with these arguments (a script and its own). */
+  private spawn(args: string[], env: Record<string, string> = {}): ProviderProcess {
+    const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -117,25 +121,25 @@ export class ProviderProcesses {
   /** Starts the worker; with `crashAt` ("<activity>:before|after") it SIGKILLs itself once at that point. */
   async startWorker(crashAt?: string): Promise<ProviderProcess> {
     this.worker = crashAt
-      ? this.spawn('test/support/faulty-worker.ts', [], {
+      ? this.spawn(['--import', 'tsx', 'test/support/faulty-worker.ts'], {
           CAPDT_TEST_CRASH_AT: crashAt,
           CAPDT_TEST_CRASH_MARKER: join(this.crashMarkers, crashAt.replace(':', '-')),
         })
-      : this.spawn('src/main.ts', ['worker']);
+      : this.spawn([builtEntryPoint, 'worker']);
     await this.worker.untilLogged('worker running');
     return this.worker;
   }
 
   /** Starts one more worker (beside another engine, with its settings); `worker` stays the first one. */
   async startAnotherWorker(env: Record<string, string> = {}): Promise<ProviderProcess> {
-    const worker = this.spawn('src/main.ts', ['worker'], env);
+    const worker = this.spawn([builtEntryPoint, 'worker'], env);
     this.moreWorkers.push(worker);
     await worker.untilLogged('worker running');
     return worker;
   }
 
   async startWatcher(): Promise<ProviderProcess> {
-    this.watcher = this.spawn('src/main.ts', ['watcher']);
+    this.watcher = this.spawn([builtEntryPoint, 'watcher']);
     await this.watcher.untilLogged(watchingMessage);
     return this.watcher;
   }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type Docker from 'dockerode';
@@ -26,6 +27,60 @@ export async function providerWithReadyPair(
   await objects.createPair(name);
   await converged(`${name} ready`, objects, provider.client, provider.network, { live: [name] });
   return { objects, provider };
+}
+
+/**
+ * The faults suites' set-up, made inside a describe: a fresh namespace, the provider as worker and watcher
+ * processes with this resync, and a foreign container that every scenario must leave untouched.
+ */
+export class FaultRig {
+  objects!: TestObjects;
+  provider!: ProviderProcesses;
+  foreign!: Awaited<ReturnType<typeof foreignContainer>>;
+
+  constructor(resyncSeconds: number) {
+    before(async () => {
+      this.objects = await TestObjects.inFreshNamespace();
+      this.provider = new ProviderProcesses({
+        namespace: this.objects.namespace,
+        env: { CAPDT_RESYNC_SECONDS: String(resyncSeconds) },
+      });
+      await this.provider.start();
+      this.foreign = await foreignContainer(`${this.objects.namespace}-foreign-lb`);
+    });
+    after(async () => {
+      await this.foreign.check();
+      await this.foreign.remove();
+      await this.provider.stop();
+      await this.objects.removeContainers();
+    });
+  }
+
+  /**
+   * Makes `change` under a worker that SIGKILLs itself at `crashAt`, waits for that crash, then starts a normal
+   * worker. Returns when the restart began.
+   */
+  async crashWorkerDuring(crashAt: string, change: () => Promise<unknown>): Promise<number> {
+    await this.provider.worker?.kill('SIGTERM');
+    const worker = await this.provider.startWorker(crashAt);
+    await change();
+    const { signal } = await worker.exited;
+    assert.equal(signal, 'SIGKILL', `the worker crashed at ${crashAt}`);
+    const restarted = Date.now();
+    await this.provider.startWorker();
+    return restarted;
+  }
+
+  /** Waits until the invariants hold; when they do not, prints the processes' last log lines. */
+  async check(what: string, expected: Parameters<typeof converged>[4], timeoutMs?: number): Promise<void> {
+    try {
+      await converged(what, this.objects, this.provider.client, this.provider.network, expected, timeoutMs);
+    } catch (error) {
+      const { worker, watcher } = this.provider;
+      console.log(`# worker log:\n${worker?.tail()}\n# watcher log:\n${watcher?.tail()}`);
+      throw error;
+    }
+  }
 }
 
 /** Appends one scenario's outcome to the records docs/RELIABILITY.md is made from. */
