@@ -8,7 +8,8 @@
 #                     for `clusterctl move`)
 #   stack.sh down     stop what this script started (by pid), keep the data
 #   stack.sh stop PART   stop one part it started (dockerd, etcd, kube-apiserver, kube-controller-manager,
-#                     capi-manager, temporal); `up` starts it again
+#                     capi-manager, temporal)
+#   stack.sh start PART  start that part again (and nothing else; `up` starts it too)
 #   stack.sh status   one line per part
 #   stack.sh env      shell exports for clients (eval "$(stack.sh env)"), kubectl and clusterctl on PATH
 #   stack.sh node-image      build (once) a Node base image for the Dockerfile (NODE_IMAGE), print its name
@@ -78,6 +79,19 @@ cmd_stop() { # part
   stop_process "$1"
 }
 
+cmd_start() { # part
+  case "${1:-}" in
+    dockerd) docker_up ;;
+    etcd) etcd_up ;;
+    # Its CRDs are kept in etcd; clients may start once each custom resource lists again.
+    kube-apiserver) kube_apiserver_up && wait_for "the custom resource APIs" 60 custom_resources_served ;;
+    kube-controller-manager) kube_controller_manager_up ;;
+    capi-manager) capi_manager_up ;;
+    temporal) temporal_up ;;
+    *) die "usage: stack.sh start dockerd|etcd|kube-apiserver|kube-controller-manager|capi-manager|temporal" ;;
+  esac
+}
+
 cmd_env() {
   cat <<EOF
 export KUBECONFIG=$STATE/kubeconfig
@@ -138,6 +152,7 @@ case "${1:-}" in
   up-management) management_cluster_up ;;
   down) cmd_down ;;
   stop) shift; cmd_stop "$@" ;;
+  start) shift; cmd_start "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
   node-image) docker_up && node_image_up ;;

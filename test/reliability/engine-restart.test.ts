@@ -38,7 +38,7 @@ describe('the Docker engine stopped for a while', () => {
   });
 
   after(async () => {
-    execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, 'up'], { stdio: 'ignore' });
+    execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, 'start', 'dockerd'], { stdio: 'ignore' });
     await provider.stop();
     await objects.removeContainers();
   });
@@ -82,7 +82,7 @@ describe('the Docker engine stopped for a while', () => {
       `no hot loop: ${attemptsDuringOutage} attempts in ${outageMs / 1000} s`,
     );
 
-    execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, 'up'], { stdio: 'ignore' });
+    execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, 'start', 'dockerd'], { stdio: 'ignore' });
     const back = Date.now();
     await converged(
       'both after the outage',

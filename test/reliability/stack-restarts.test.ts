@@ -23,7 +23,7 @@ describe('the stack restarted under the provider', () => {
     const started = Date.now();
     stack('stop', 'kube-apiserver');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    stack('up');
+    stack('start', 'kube-apiserver');
     const back = Date.now();
     const name = uniqueName('after-apiserver');
     await rig.objects.createPair(name);
@@ -50,7 +50,7 @@ describe('the stack restarted under the provider', () => {
     const runBefore = (await handle.describe()).runId;
 
     stack('stop', 'temporal');
-    stack('up');
+    stack('start', 'temporal');
     const back = Date.now();
     await rig.objects.patch(name, { metadata: { annotations: { [pausedAnnotation]: '' } } });
     await eventually(

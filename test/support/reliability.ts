@@ -120,7 +120,10 @@ export async function foreignContainer(
   };
 }
 
-/** Waits until every invariant holds: live ones provisioned with one container each, deleted ones gone. */
+/**
+ * Waits until every invariant holds: live ones provisioned for their latest spec with one container each,
+ * deleted ones gone.
+ */
 export async function converged(
   what: string,
   objects: TestObjects,
@@ -142,6 +145,12 @@ export async function converged(
         const object = await objects.read(name);
         assert.ok(object, `${name} exists`);
         assert.equal(object.status?.ready, true, `${name} is ready`);
+        // Ready for its latest spec (an image roll, say), not still for the one before.
+        assert.equal(
+          object.status?.observedGeneration,
+          object.metadata.generation,
+          `${name} has reconciled generation ${object.metadata.generation}`,
+        );
         const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
         assert.equal(
           ready?.status,
