@@ -43,6 +43,8 @@ describe('the capd-temporal CLI', () => {
           cwd: repoRoot,
           env: { ...process.env, CAPDT_TASK_QUEUE: taskQueue, TEMPORAL_UI_URL: uiUrl, ...env },
           timeout: 60_000,
+          // status of all namespaces lists the DockerClusters of the test files running beside this one too.
+          maxBuffer: 64 * 1024 * 1024,
         },
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
