@@ -1,18 +1,13 @@
 // Parts of the stack restarted under a running provider: the API server (etcd kept) and Temporal (its
 // database kept). They stop what every other test uses, so scripts/test.sh runs this file alone.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { pausedAnnotation } from '../../src/api/capi.js';
 import { refOf, workflowIdOf } from '../../src/api/refs.js';
 import { FaultRig, record, seconds } from '../support/reliability.js';
-import { eventually, repoRoot, uniqueName } from '../support/stack.js';
+import { eventually, stack, uniqueName } from '../support/stack.js';
 
 const group = 'Faults';
-
-function stack(...args: string[]): string {
-  return execFileSync('bash', [`${repoRoot}/scripts/stack.sh`, ...args], { encoding: 'utf8' });
-}
 
 describe('the stack restarted under the provider', () => {
   const rig = new FaultRig(5);
