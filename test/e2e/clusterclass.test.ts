@@ -57,13 +57,20 @@ describe('ClusterClass: Clusters from a DockerClusterTemplate, with CAPI’s web
       })) as { items: DockerCluster[] }
     ).items;
 
+  // CAPI's one manager serves every test file running beside this one: 5 s alone, up to 27 s side by side.
   const infrastructureReady = (cluster: string) =>
-    eventually(`Cluster ${cluster} InfrastructureReady`, async () => {
-      const current = (await objects.readCluster(cluster)) as ClusterStatus | undefined;
-      return current?.status?.conditions?.some((c) => c.type === 'InfrastructureReady' && c.status === 'True')
-        ? true
-        : undefined;
-    });
+    eventually(
+      `Cluster ${cluster} InfrastructureReady`,
+      async () => {
+        const current = (await objects.readCluster(cluster)) as ClusterStatus | undefined;
+        return current?.status?.conditions?.some(
+          (c) => c.type === 'InfrastructureReady' && c.status === 'True',
+        )
+          ? true
+          : undefined;
+      },
+      120_000,
+    );
 
   before(async () => {
     objects = await TestObjects.inFreshNamespace();
