@@ -17,6 +17,8 @@ stop_process() { # name
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  # Gone before this returns: a start right after must find its ports free.
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   rm -f "$RUN/$name.pid"
   log "stopped $name (pid $pid)"
 }
